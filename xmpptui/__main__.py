@@ -1,0 +1,5 @@
+"""Allow ``python -m xmpptui``."""
+
+from xmpptui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""Plain data shared by every layer: no Textual, no slixmpp, stdlib only.
+
+These are the nouns of the product. The session layer produces them from
+stanzas, the store persists them, the UI draws them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Show(enum.StrEnum):
+    """A presence as the user thinks of it (RFC 6121 ``<show/>`` plus the two extremes)."""
+
+    AVAILABLE = "available"
+    CHAT = "chat"
+    AWAY = "away"
+    XA = "xa"
+    DND = "dnd"
+    OFFLINE = "offline"
+
+    @property
+    def label(self) -> str:
+        """Human wording used in the presence selector and the roster."""
+        return _SHOW_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """Sort key: most reachable first."""
+        return _SHOW_RANK[self]
+
+
+_SHOW_LABELS = {
+    Show.AVAILABLE: "Available",
+    Show.CHAT: "Free to chat",
+    Show.AWAY: "Away",
+    Show.XA: "Extended away",
+    Show.DND: "Do not disturb",
+    Show.OFFLINE: "Offline",
+}
+_SHOW_RANK = {
+    Show.CHAT: 0,
+    Show.AVAILABLE: 1,
+    Show.AWAY: 2,
+    Show.XA: 3,
+    Show.DND: 4,
+    Show.OFFLINE: 5,
+}
+
+#: The shows a user may pick while online, in selector order.
+SELECTABLE_SHOWS: tuple[Show, ...] = (Show.AVAILABLE, Show.CHAT, Show.AWAY, Show.XA, Show.DND)
+
+
+class ConnectionState(enum.StrEnum):
+    """What the status line says about the link to the server."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    ONLINE = "online"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One roster item (RFC 6121 section 2.1)."""
+
+    jid: str
+    name: str = ""
+    groups: tuple[str, ...] = ()
+    subscription: str = "none"  # none | to | from | both
+    ask: bool = False  # our subscription request is pending
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.jid
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePresence:
+    """The presence of one resource (one connected client) of a contact."""
+
+    resource: str
+    show: Show
+    status: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """A one-to-one chat message, incoming or outgoing.
+
+    ``peer`` is the bare JID of the conversation (the contact), whichever way
+    the message went; ``sender`` is the bare JID of who wrote it.
+    """
+
+    id: str
+    peer: str
+    sender: str
+    body: str
+    timestamp: datetime
+    outgoing: bool
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,1 @@
+"""The XMPP layer: owns slixmpp, emits plain dataclass events (see ``events``)."""

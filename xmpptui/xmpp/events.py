@@ -1,0 +1,134 @@
+"""Everything the session reports, as frozen past-tense dataclasses.
+
+The session puts these on a queue; the app forwards them to the UI. Nothing
+here references slixmpp or Textual, so the UI and tests may import it freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xmpptui.models import ChatMessage, Contact, Show
+
+
+@dataclass(frozen=True, slots=True)
+class Connecting:
+    """A connection attempt started (``host``/``port`` may be empty for DNS)."""
+
+    host: str = ""
+    port: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """Authenticated, resource bound, roster requested: the account is online."""
+
+    full_jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFailed:
+    """The server could not be reached; ``retry_in`` seconds until the next try."""
+
+    reason: str
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRejected:
+    """TLS failed because the server's certificate is not trusted. No auth was sent."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationFailed:
+    """The server refused the credentials. The session does not retry by itself."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamErrorReceived:
+    """The server closed the stream with an error condition."""
+
+    condition: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The stream is closed (by us, by the server or by the network)."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterReceived:
+    """The whole roster, as received at login."""
+
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactUpdated:
+    """A roster push added or changed one contact."""
+
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRemoved:
+    """A roster push removed one contact."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """One resource of a contact changed presence (``show`` OFFLINE when it left)."""
+
+    jid: str
+    resource: str
+    show: Show
+    status: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A chat message arrived from a contact."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent:
+    """A chat message we sent went on the wire."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorOccurred:
+    """Something went wrong that the user should read about (one sentence)."""
+
+    text: str
+
+
+SessionEvent = (
+    Connecting
+    | SessionStarted
+    | ConnectionFailed
+    | CertificateRejected
+    | AuthenticationFailed
+    | StreamErrorReceived
+    | Disconnected
+    | RosterReceived
+    | ContactUpdated
+    | ContactRemoved
+    | PresenceChanged
+    | MessageReceived
+    | MessageSent
+    | ErrorOccurred
+)
