@@ -1,0 +1,350 @@
+"""Parse the slash commands typed in the chat input (pure: no Textual, no I/O).
+
+``parse(line)`` returns ``None`` for an ordinary chat line, one frozen command
+object for a command, or raises ``CommandError`` with a sentence to show the
+user (it ends with the command's usage).
+
+Rules:
+
+* A command starts with ``/`` in the very first column; a line starting with a
+  space is ordinary text.
+* ``//text`` is the escape for a message that starts with a slash: it parses to
+  ``SayCommand("/text")``, whose ``text`` is what to send.
+* Command names are case-insensitive. Arguments are separated by whitespace;
+  the last argument of ``/msg``, ``/add``, ``/rename``, ``/group`` and
+  ``/status`` is the rest of the line (it may contain spaces) with the
+  surrounding whitespace trimmed. Extra arguments to other commands are errors.
+* JID arguments must be bare JIDs (``xmpptui.jid.is_valid_bare_jid``) and are
+  returned normalised (``xmpptui.jid.normalize_bare_jid``: NFC, lower case).
+
+Error messages may quote what the user typed: show them through
+``xmpptui.ui.render`` like any other text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, TypeAlias
+
+from xmpptui.jid import bare, is_valid_bare_jid, is_valid_jid, normalize_bare_jid
+from xmpptui.models import Show
+
+__all__ = [
+    "ESCAPE_HELP",
+    "HELP",
+    "AcceptCommand",
+    "AddCommand",
+    "CloseCommand",
+    "Command",
+    "CommandError",
+    "DenyCommand",
+    "GroupCommand",
+    "HelpCommand",
+    "MsgCommand",
+    "QuitCommand",
+    "RemoveCommand",
+    "RenameCommand",
+    "SayCommand",
+    "StatusCommand",
+    "parse",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MsgCommand:
+    """``/msg JID [text]``: open a chat with ``jid``; send ``text`` if not empty."""
+
+    jid: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AddCommand:
+    """``/add JID [name]``: add ``jid`` to the roster and ask for its presence."""
+
+    jid: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptCommand:
+    """``/accept JID``: accept the friend request of ``jid``."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class DenyCommand:
+    """``/deny JID``: refuse (or revoke) ``jid``'s subscription to our presence."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCommand:
+    """``/remove JID``: remove ``jid`` from the roster."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameCommand:
+    """``/rename JID NAME``: set the roster name of ``jid``."""
+
+    jid: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCommand:
+    """``/group JID GROUP``: put ``jid`` in the roster group ``group``."""
+
+    jid: str
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCommand:
+    """``/status SHOW [message]``: set our presence."""
+
+    show: Show
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCommand:
+    """``/close``: close the current chat tab."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuitCommand:
+    """``/quit``: disconnect and leave the application."""
+
+
+@dataclass(frozen=True, slots=True)
+class HelpCommand:
+    """``/help [command]``: ``topic`` is a key of ``HELP`` (no slash), or ``None`` for all."""
+
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SayCommand:
+    """A ``//text`` line: send ``text`` (which starts with ``/``) as a chat message."""
+
+    text: str
+
+
+Command: TypeAlias = (
+    MsgCommand
+    | AddCommand
+    | AcceptCommand
+    | DenyCommand
+    | RemoveCommand
+    | RenameCommand
+    | GroupCommand
+    | StatusCommand
+    | CloseCommand
+    | QuitCommand
+    | HelpCommand
+    | SayCommand
+)
+
+
+HELP: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
+    {
+        "msg": ("/msg JID [text]", "Open a chat with JID, sending text if given."),
+        "add": ("/add JID [name]", "Add JID to the roster and ask to see their presence."),
+        "accept": ("/accept JID", "Accept JID's friend request."),
+        "deny": ("/deny JID", "Refuse JID's friend request or stop sharing your presence."),
+        "remove": ("/remove JID", "Remove JID from the roster."),
+        "rename": ("/rename JID NAME", "Change the name shown for JID."),
+        "group": ("/group JID GROUP", "Put JID in the roster group GROUP."),
+        "status": (
+            "/status available|chat|away|xa|dnd|offline [message]",
+            "Set your presence and an optional status message.",
+        ),
+        "close": ("/close", "Close the current chat tab."),
+        "quit": ("/quit", "Disconnect and quit."),
+        "help": ("/help [command]", "List the commands, or explain one."),
+    }
+)
+"""Command name (without the slash) → (usage, one-line description), in display order."""
+
+ESCAPE_HELP: Final = "Start a line with // to send a message that begins with /."
+
+_STATUS_WORDS: Final[Mapping[str, Show]] = MappingProxyType(
+    {
+        "available": Show.AVAILABLE,
+        "online": Show.AVAILABLE,
+        "chat": Show.CHAT,
+        "away": Show.AWAY,
+        "xa": Show.XA,
+        "dnd": Show.DND,
+        "offline": Show.OFFLINE,
+    }
+)
+
+_MAX_ECHO: Final = 40
+_FIRST_WORD: Final = re.compile(r"\s*(\S*)\s*(.*?)\s*\Z", re.DOTALL)
+
+
+class CommandError(ValueError):
+    """A command line that cannot be run; ``str(error)`` is the sentence to show."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(f"{message} Usage: {usage}" if usage else message)
+        self.usage = usage
+
+
+def _echo(s: str) -> str:
+    """What the user typed, shortened for an error message."""
+    return s if len(s) <= _MAX_ECHO else s[: _MAX_ECHO - 1] + "…"
+
+
+def _split(rest: str) -> tuple[str, str]:
+    """Split off the first word of ``rest``; the remainder is trimmed."""
+    match = _FIRST_WORD.match(rest)
+    assert match is not None  # the pattern matches every string
+    return match.group(1), match.group(2)
+
+
+class _Args:
+    """The argument text of one command, consumed left to right."""
+
+    def __init__(self, name: str, rest: str) -> None:
+        self.name = name
+        self.usage = HELP[name][0]
+        self.rest = rest
+
+    def fail(self, message: str) -> CommandError:
+        return CommandError(message, self.usage)
+
+    def jid(self) -> str:
+        word, self.rest = _split(self.rest)
+        if not word:
+            raise self.fail(f"/{self.name} needs a JID.")
+        if is_valid_bare_jid(word):
+            return normalize_bare_jid(word)
+        if is_valid_jid(word):
+            raise self.fail(f"Use the bare JID {_echo(bare(word))}, without the /resource.")
+        raise self.fail(f"“{_echo(word)}” is not a valid JID (like alice@example.org).")
+
+    def remainder(self, what: str = "") -> str:
+        """The rest of the line; required (and named ``what`` in the error) if ``what``."""
+        text, self.rest = self.rest.strip(), ""
+        if what and not text:
+            raise self.fail(f"/{self.name} needs a {what}.")
+        return text
+
+    def end(self) -> None:
+        if self.rest.strip():
+            raise self.fail(f"Too many arguments for /{self.name}.")
+
+
+def _msg(args: _Args) -> Command:
+    return MsgCommand(args.jid(), args.remainder())
+
+
+def _add(args: _Args) -> Command:
+    return AddCommand(args.jid(), args.remainder())
+
+
+def _accept(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return AcceptCommand(jid)
+
+
+def _deny(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return DenyCommand(jid)
+
+
+def _remove(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return RemoveCommand(jid)
+
+
+def _rename(args: _Args) -> Command:
+    return RenameCommand(args.jid(), args.remainder("name"))
+
+
+def _group(args: _Args) -> Command:
+    return GroupCommand(args.jid(), args.remainder("group name"))
+
+
+def _status(args: _Args) -> Command:
+    word, args.rest = _split(args.rest)
+    if not word:
+        raise args.fail("/status needs a presence.")
+    show = _STATUS_WORDS.get(word.lower())
+    if show is None:
+        raise args.fail(f"“{_echo(word)}” is not a presence.")
+    return StatusCommand(show, args.remainder())
+
+
+def _close(args: _Args) -> Command:
+    args.end()
+    return CloseCommand()
+
+
+def _quit(args: _Args) -> Command:
+    args.end()
+    return QuitCommand()
+
+
+def _help(args: _Args) -> Command:
+    word, args.rest = _split(args.rest)
+    args.end()
+    if not word:
+        return HelpCommand()
+    topic = word.removeprefix("/").lower()
+    if topic not in HELP:
+        raise args.fail(f"There is no command /{_echo(topic)}.")
+    return HelpCommand(topic)
+
+
+_PARSERS: Final[Mapping[str, Callable[[_Args], Command]]] = MappingProxyType(
+    {
+        "msg": _msg,
+        "add": _add,
+        "accept": _accept,
+        "deny": _deny,
+        "remove": _remove,
+        "rename": _rename,
+        "group": _group,
+        "status": _status,
+        "close": _close,
+        "quit": _quit,
+        "help": _help,
+    }
+)
+
+
+def parse(line: str) -> Command | None:
+    """Parse one line from the chat input.
+
+    Returns ``None`` when ``line`` is ordinary text to send as it is, a
+    ``SayCommand`` for the ``//`` escape, otherwise the command.
+
+    Raises:
+        CommandError: the line is a command that is unknown or malformed.
+    """
+    if not line.startswith("/"):
+        return None
+    if line.startswith("//"):
+        return SayCommand(line[1:])
+    word, rest = _split(line[1:]) if not line[1:2].isspace() else ("", "")
+    name = word.lower()
+    if not name:
+        raise CommandError("Type a command name right after the /; type /help for the list.")
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise CommandError(f"Unknown command /{_echo(name)}; type /help for the list.")
+    return parser(_Args(name, rest))
