@@ -1,0 +1,265 @@
+"""XmppTuiApp: wires one session, the store and the UI. No protocol logic here.
+
+Event flow: the session puts dataclass events on its queue; one bridge worker
+reads them and dispatches through ``_HANDLERS`` (one table, one handler per
+event type). Handlers persist first, then update widgets. Widgets only post
+intents (``MainScreen.SendRequested``...); the app turns them into session calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from xmpptui.models import ChatMessage, ConnectionState, ResourcePresence, Show
+from xmpptui.store import logs
+from xmpptui.store.credentials import PasswordSource
+from xmpptui.store.history import AsyncHistory
+from xmpptui.ui import commands, render
+from xmpptui.ui.screens.main import MainScreen
+from xmpptui.ui.screens.password import PasswordScreen
+from xmpptui.xmpp import events as ev
+from xmpptui.xmpp.api import Session
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[str], Session]
+_HISTORY_ON_OPEN = 200
+
+
+class XmppTuiApp(App[int]):
+    """The xmpptui application for one account."""
+
+    TITLE = "xmpptui"
+    CSS_PATH = Path(__file__).parent / "ui" / "styles" / "app.tcss"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        account: str,
+        session_factory: SessionFactory,
+        passwords: PasswordSource,
+        *,
+        history: AsyncHistory | None = None,
+        presence: Show = Show.AVAILABLE,
+        status: str = "",
+    ) -> None:
+        super().__init__()
+        self.account = account
+        self._session_factory = session_factory
+        self._passwords = passwords
+        self._history = history
+        self._presence = (presence, status)
+        self.session: Session | None = None
+        self._remember: str | None = None
+        self._main = MainScreen(account)
+        self._exit_code = 0
+        self._handlers: dict[type[Any], Callable[[Any], Awaitable[None]]] = {
+            ev.Connecting: self._ev_connecting,
+            ev.SessionStarted: self._ev_session_started,
+            ev.ConnectionFailed: self._ev_connection_failed,
+            ev.CertificateRejected: self._ev_fatal,
+            ev.AuthenticationFailed: self._ev_auth_failed,
+            ev.StreamErrorReceived: self._ev_stream_error,
+            ev.Disconnected: self._ev_disconnected,
+            ev.RosterReceived: self._ev_roster,
+            ev.ContactUpdated: self._ev_contact_updated,
+            ev.ContactRemoved: self._ev_contact_removed,
+            ev.PresenceChanged: self._ev_presence,
+            ev.MessageReceived: self._ev_message,
+            ev.MessageSent: self._ev_message,
+            ev.ErrorOccurred: self._ev_error,
+        }
+
+    @property
+    def main(self) -> MainScreen:
+        return self._main
+
+    # ------------------------------------------------------------ start-up
+    async def on_mount(self) -> None:
+        await self.push_screen(self._main)
+        self.run_worker(self._login(), exclusive=True, group="login")
+
+    async def _login(self, error: str = "") -> None:
+        """Find a password (keyring, command, prompt) and start the session."""
+        password: str | None = None
+        if not error:
+            found = await self._passwords.find()
+            for notice in found.notices:
+                self._notice(notice, "warning")
+            password = found.password
+        if password is None:
+            entry = await self.push_screen_wait(
+                PasswordScreen(
+                    self.account, error=error, can_remember=self._passwords.keyring_usable
+                )
+            )
+            if entry is None:
+                await self.action_quit()
+                return
+            password = entry.password
+            self._remember = password if entry.remember else None
+        logs.add_secret(password)
+        self._set_state(ConnectionState.CONNECTING, "")
+        session = self._session_factory(password)
+        show, status = self._presence
+        session.set_presence(show, status)
+        self.session = session
+        self.run_worker(self._bridge(session), group="bridge")
+        await session.start()
+
+    async def _bridge(self, session: Session) -> None:
+        async for event in session.events():
+            handler = self._handlers.get(type(event))
+            if handler is None:
+                log.warning("no handler for %s", type(event).__name__)
+                continue
+            try:
+                await handler(event)
+            except Exception:  # one bad event must not kill the bridge
+                log.exception("handling %s failed", type(event).__name__)
+
+    # ------------------------------------------------------- session events
+    async def _ev_connecting(self, event: ev.Connecting) -> None:
+        where = f"{event.host}:{event.port}" if event.host else ""
+        self._set_state(ConnectionState.CONNECTING, f"connecting to {where}" if where else "")
+
+    async def _ev_session_started(self, event: ev.SessionStarted) -> None:
+        self._set_state(ConnectionState.ONLINE, "")
+        self.main.tabs.console.add_notice(f"Connected as {event.full_jid}.")
+        if self._remember is not None:
+            password, self._remember = self._remember, None
+            problem = await self._passwords.remember(password)
+            if problem:
+                self._notice(problem, "warning")
+
+    async def _ev_connection_failed(self, event: ev.ConnectionFailed) -> None:
+        detail = event.reason
+        if event.retry_in is not None:
+            detail += f" Retrying in {event.retry_in:.0f} s."
+        self._set_state(ConnectionState.CONNECTING, detail)
+        self.main.roster.clear_presence()
+
+    async def _ev_fatal(self, event: ev.CertificateRejected) -> None:
+        self._exit_code = 1
+        self._set_state(ConnectionState.OFFLINE, event.reason)
+        self._notice(event.reason, "error")
+
+    async def _ev_auth_failed(self, event: ev.AuthenticationFailed) -> None:
+        self._set_state(ConnectionState.OFFLINE, event.reason)
+        self._notice(event.reason, "error")
+        self._remember = None
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close()
+        self._exit_code = 1
+        self.run_worker(self._login(error=event.reason), exclusive=True, group="login")
+
+    async def _ev_stream_error(self, event: ev.StreamErrorReceived) -> None:
+        text = f"The server closed the connection ({event.condition})"
+        text += f": {event.text}" if event.text else "."
+        self._set_state(ConnectionState.OFFLINE, text)
+        self._notice(text, "error")
+
+    async def _ev_disconnected(self, event: ev.Disconnected) -> None:
+        if self.main.status.state is ConnectionState.ONLINE:
+            self._set_state(ConnectionState.OFFLINE, "disconnected")
+        self.main.roster.clear_presence()
+
+    async def _ev_roster(self, event: ev.RosterReceived) -> None:
+        self.main.roster.set_contacts(event.contacts)
+
+    async def _ev_contact_updated(self, event: ev.ContactUpdated) -> None:
+        self.main.roster.update_contact(event.contact)
+
+    async def _ev_contact_removed(self, event: ev.ContactRemoved) -> None:
+        self.main.roster.remove_contact(event.jid)
+
+    async def _ev_presence(self, event: ev.PresenceChanged) -> None:
+        presence = ResourcePresence(event.resource, event.show, event.status, event.priority)
+        self.main.roster.update_presence(event.jid, presence)
+
+    async def _ev_message(self, event: ev.MessageReceived | ev.MessageSent) -> None:
+        message = event.message
+        if self._history is not None:
+            await self._history.add(self.account, message)
+        tabs = self.main.tabs
+        if not tabs.has_peer(message.peer):
+            await self.main.open_conversation(message.peer, focus=False)
+            await self._fill_from_history(message.peer)
+        log_widget = tabs.log_for(message.peer)
+        if log_widget is not None:
+            log_widget.add_message(message, self._sender_name(message))
+        if not message.outgoing and tabs.active_peer != message.peer:
+            name = render.clean_identity(self.main.roster.display_name(message.peer))
+            self.notify(render.clean_body(message.body)[:200], title=name, markup=False)
+
+    async def _ev_error(self, event: ev.ErrorOccurred) -> None:
+        self._notice(event.text, "error")
+
+    # -------------------------------------------------------------- intents
+    async def on_main_screen_send_requested(self, event: MainScreen.SendRequested) -> None:
+        if self.session is None:
+            self._notice("Not connected: the message was not sent.", "error")
+            return
+        self.session.send_message(event.peer, event.body)
+
+    def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:
+        self._presence = (event.show, event.status)
+        if self.session is not None:
+            self.session.set_presence(event.show, event.status)
+
+    async def on_main_screen_conversation_opened(
+        self, event: MainScreen.ConversationOpened
+    ) -> None:
+        await self._fill_from_history(event.peer)
+
+    def on_main_screen_roster_command_requested(
+        self, event: MainScreen.RosterCommandRequested
+    ) -> None:
+        name = type(event.command).__name__.removesuffix("Command").lower()
+        self._notice(f"/{name} is not available yet.", "warning")
+
+    async def on_main_screen_quit_requested(self, _event: MainScreen.QuitRequested) -> None:
+        await self.action_quit()
+
+    async def action_quit(self) -> None:
+        """Send unavailable presence, close the stream, then exit."""
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close()
+        self.exit(self._exit_code if self.main.status.state is not ConnectionState.ONLINE else 0)
+
+    # -------------------------------------------------------------- helpers
+    async def _fill_from_history(self, peer: str) -> None:
+        if self._history is None:
+            return
+        log_widget = self.main.tabs.log_for(peer)
+        if log_widget is None:
+            return
+        for message in await self._history.recent(self.account, peer, _HISTORY_ON_OPEN):
+            log_widget.add_message(message, self._sender_name(message))
+
+    def _sender_name(self, message: ChatMessage) -> str:
+        return "me" if message.outgoing else self.main.roster.display_name(message.sender)
+
+    def _set_state(self, state: ConnectionState, detail: str) -> None:
+        status = self.main.status
+        status.state = state
+        status.detail = detail
+
+    def _notice(self, text: str, severity: str = "information") -> None:
+        """A sentence for the user: a toast and a line in the console tab."""
+        style = {"error": "red", "warning": "yellow"}.get(severity, "")
+        self.main.tabs.console.add_notice(text, style=style)
+        self.notify(render.clean_body(text), severity=severity, markup=False)  # type: ignore[arg-type]
+
+
+__all__ = ["SessionFactory", "XmppTuiApp", "commands"]

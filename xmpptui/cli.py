@@ -1,0 +1,180 @@
+"""Command line entry point: ``xmpptui [JID] [options]``.
+
+Everything that can be checked before the UI starts (the JID, the port, the CA
+file, the config file) is checked here: a sentence on stderr and exit code 2.
+This is the only place an event loop is created: the session is built inside
+it, so Textual and slixmpp share one loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from xmpptui import __version__
+from xmpptui.jid import is_valid_bare_jid, split_jid
+from xmpptui.models import Show
+from xmpptui.store import paths
+from xmpptui.store.config import AccountConfig, ConfigError, load_config
+
+log = logging.getLogger("xmpptui")
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with the command line or config; one sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """Everything needed to start the app for one account."""
+
+    jid: str
+    host: str | None
+    port: int | None
+    resource: str
+    password_command: str | None
+    ca_file: Path | None
+    presence: Show
+    status: str
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xmpptui",
+        description="A keyboard-driven terminal chat client for XMPP (Jabber).",
+    )
+    parser.add_argument("jid", nargs="?", help="the account to use, e.g. alice@example.org")
+    parser.add_argument("--host", help="connect to HOST instead of looking up the JID's domain")
+    parser.add_argument("--port", type=int, help="connect to PORT (default 5222, with --host)")
+    parser.add_argument("--resource", help="resource name (default: xmpptui-<this host>)")
+    parser.add_argument("--register", action="store_true", help="create the account first")
+    parser.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="run CMD in a shell and use the first line it prints as the password",
+    )
+    parser.add_argument("--ca-file", metavar="PATH", help="trust this CA or certificate for TLS")
+    parser.add_argument("--debug", action="store_true", help="log the XML stream (redacted)")
+    parser.add_argument("--version", action="version", version=f"xmpptui {__version__}")
+    return parser
+
+
+def default_resource() -> str:
+    host = "".join(ch for ch in socket.gethostname() if ch.isalnum() or ch in "-_.")
+    return f"xmpptui-{host or 'host'}"
+
+
+def resolve(args: argparse.Namespace) -> Launch:
+    """Merge the command line with the config file; raise UsageError on problems."""
+    try:
+        config = load_config()
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    jid = args.jid
+    if not jid:
+        if len(config.accounts) == 1:
+            jid = config.accounts[0].jid
+        else:
+            raise UsageError("Which account? Run: xmpptui alice@example.org")
+    if not is_valid_bare_jid(jid):
+        resource = split_jid(jid)[2] if "@" in jid else ""
+        if resource:
+            raise UsageError(f"{jid!r} has a resource; give the bare JID and use --resource.")
+        raise UsageError(f"{jid!r} is not a valid JID (expected name@domain).")
+    account = config.account(jid) or AccountConfig(jid=jid)
+    port = args.port if args.port is not None else account.port
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535, not {port}.")
+    host = args.host or account.host
+    if port is not None and not host:
+        host = jid.partition("@")[2]
+    if host and port is None:
+        port = 5222
+    ca_file = Path(args.ca_file).expanduser() if args.ca_file else account.ca_file
+    if ca_file is not None and not ca_file.is_file():
+        raise UsageError(f"The CA file {ca_file} does not exist or is not a file.")
+    if args.register:
+        raise UsageError("--register is not available yet; create the account elsewhere.")
+    return Launch(
+        jid=jid,
+        host=host,
+        port=port,
+        resource=args.resource or account.resource or default_resource(),
+        password_command=args.password_command or account.password_command,
+        ca_file=ca_file,
+        presence=account.presence,
+        status=account.status,
+    )
+
+
+async def run_app(launch: Launch) -> int:
+    """Build the store, the session factory and the app inside the running loop."""
+    from xmpptui.app import XmppTuiApp
+    from xmpptui.store.credentials import PasswordSource
+    from xmpptui.store.history import AsyncHistory, HistoryError
+    from xmpptui.xmpp.session import ConnectionSettings, XmppSession
+
+    def make_session(password: str) -> XmppSession:
+        return XmppSession(
+            ConnectionSettings(
+                jid=launch.jid,
+                password=password,
+                resource=launch.resource,
+                host=launch.host,
+                port=launch.port,
+                ca_file=launch.ca_file,
+            )
+        )
+
+    history = AsyncHistory(paths.history_db())
+    try:
+        await history.open()
+    except (HistoryError, OSError) as error:
+        await history.close()
+        print(f"xmpptui: cannot open the history database: {error}", file=sys.stderr)
+        return 1
+    app = XmppTuiApp(
+        launch.jid,
+        make_session,
+        PasswordSource(launch.jid, launch.password_command),
+        history=history,
+        presence=launch.presence,
+        status=launch.status,
+    )
+    try:
+        code = await app.run_async()
+    finally:
+        if app.session is not None:
+            await app.session.close()
+        await history.close()
+    return code or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        launch = resolve(args)
+    except UsageError as error:
+        print(f"xmpptui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from xmpptui.store.logs import setup_logging
+
+    try:
+        setup_logging(paths.log_file(), logging.DEBUG if args.debug else logging.INFO)
+    except OSError as error:
+        print(f"xmpptui: cannot write the log file: {error}", file=sys.stderr)
+        return 1
+    log.info("starting xmpptui %s for %s", __version__, launch.jid)
+    try:
+        return asyncio.run(run_app(launch))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Screens: the main chat screen and the modal dialogs."""

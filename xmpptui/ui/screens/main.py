@@ -1,0 +1,245 @@
+"""The main screen: status line, roster and presence on the left, chat tabs and input on the right.
+
+It turns what the user does into intents (nested messages) for the app; it
+never talks to the network itself.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from xmpptui.models import Show
+from xmpptui.ui import commands
+from xmpptui.ui.widgets.chat import ChatTabs
+from xmpptui.ui.widgets.composer import Composer
+from xmpptui.ui.widgets.presence import PresenceSelector
+from xmpptui.ui.widgets.roster import RosterView
+from xmpptui.ui.widgets.status_line import StatusLine
+
+
+class MainScreen(Screen[None]):
+    """Everything a user sees once logged in.
+
+    | key         | action                           |
+    |-------------|----------------------------------|
+    | ctrl+r      | focus the roster                 |
+    | ctrl+s      | open the presence selector       |
+    | ctrl+w      | close the current chat tab       |
+    | alt+right   | next tab                         |
+    | alt+left    | previous tab                     |
+    | escape      | back to the input line           |
+    | /           | start a command (from anywhere)  |
+    """
+
+    BINDINGS = [
+        Binding("ctrl+r", "focus_roster", "Roster", id="roster.focus"),
+        Binding("ctrl+s", "choose_presence", "Presence", id="presence.choose"),
+        Binding("ctrl+w", "close_tab", "Close tab", id="tab.close"),
+        Binding("alt+right", "next_tab", "Next tab", id="tab.next"),
+        Binding("alt+left", "previous_tab", "Prev tab", id="tab.previous"),
+        Binding("escape", "focus_input", "Input", show=False, id="input.focus"),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen #sidebar {
+        width: 34;
+        border-right: vkey $primary 30%;
+    }
+    MainScreen #sidebar PresenceSelector {
+        margin: 0 0 1 0;
+    }
+    MainScreen #sidebar RosterView {
+        height: 1fr;
+    }
+    MainScreen #chat {
+        width: 1fr;
+    }
+    """
+
+    class SendRequested(Message):
+        """Send ``body`` to the bare JID ``peer``."""
+
+        def __init__(self, peer: str, body: str) -> None:
+            super().__init__()
+            self.peer = peer
+            self.body = body
+
+    class PresenceRequested(Message):
+        """Broadcast this presence."""
+
+        def __init__(self, show: Show, status: str = "") -> None:
+            super().__init__()
+            self.show = show
+            self.status = status
+
+    class ConversationOpened(Message):
+        """A tab for ``peer`` was opened (the app may fill it from history)."""
+
+        def __init__(self, peer: str) -> None:
+            super().__init__()
+            self.peer = peer
+
+    class RosterCommandRequested(Message):
+        """A roster-management command (``/add``, ``/accept``, ...) to carry out."""
+
+        def __init__(self, command: commands.Command) -> None:
+            super().__init__()
+            self.command = command
+
+    class QuitRequested(Message):
+        """The user asked to quit (``/quit``)."""
+
+    def __init__(self, account: str) -> None:
+        super().__init__()
+        self.account = account
+        self._status_text = ""
+
+    def compose(self) -> ComposeResult:
+        status = StatusLine(id="status")
+        status.account = self.account
+        yield status
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield PresenceSelector(id="presence")
+                yield RosterView(id="roster")
+            with Vertical(id="chat"):
+                with ChatTabs(id="tabs"):
+                    yield ChatTabs.console_pane()
+                yield Composer(id="composer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.composer.focus()
+        self.tabs.console.add_notice(
+            "Welcome. Pick a contact on the left and press Enter, or type /msg JID. "
+            "/help lists the commands."
+        )
+
+    # ---------------------------------------------------------- accessors
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    @property
+    def roster(self) -> RosterView:
+        return self.query_one("#roster", RosterView)
+
+    @property
+    def tabs(self) -> ChatTabs:
+        return self.query_one("#tabs", ChatTabs)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one("#composer", Composer)
+
+    @property
+    def presence(self) -> PresenceSelector:
+        return self.query_one("#presence", PresenceSelector)
+
+    # ------------------------------------------------------------ intents
+    async def open_conversation(self, jid: str, *, focus: bool = True) -> None:
+        is_new = not self.tabs.has_peer(jid)
+        await self.tabs.open_peer(jid, self.roster.display_name(jid), focus=focus)
+        if is_new:
+            self.post_message(self.ConversationOpened(jid))
+
+    async def on_roster_view_contact_chosen(self, event: RosterView.ContactChosen) -> None:
+        await self.open_conversation(event.jid)
+        self.composer.focus()
+
+    def on_presence_selector_presence_chosen(self, event: PresenceSelector.PresenceChosen) -> None:
+        self.post_message(self.PresenceRequested(event.show, self._status_text))
+        self.composer.focus()
+
+    async def on_composer_line_entered(self, event: Composer.LineEntered) -> None:
+        try:
+            command = commands.parse(event.text)
+        except commands.CommandError as error:
+            self.notify(str(error), severity="error", markup=False)
+            self.tabs.console.add_notice(str(error), style="red")
+            return
+        if command is None:
+            self._send(event.text)
+        elif isinstance(command, commands.SayCommand):
+            self._send(command.text)
+        else:
+            await self._run(command)
+
+    def _send(self, text: str) -> None:
+        peer = self.tabs.active_peer
+        if peer is None:
+            self.notify(
+                "Open a conversation first: Enter on a contact, or /msg JID text.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.post_message(self.SendRequested(peer, text))
+
+    async def _run(self, command: commands.Command) -> None:
+        match command:
+            case commands.MsgCommand(jid=jid, text=text):
+                await self.open_conversation(jid)
+                if text:
+                    self.post_message(self.SendRequested(jid, text))
+            case commands.StatusCommand(show=show, message=message):
+                self._status_text = message
+                self.presence.show_quietly(show)
+                self.post_message(self.PresenceRequested(show, message))
+            case commands.CloseCommand():
+                await self.action_close_tab()
+            case commands.QuitCommand():
+                self.post_message(self.QuitRequested())
+            case commands.HelpCommand(topic=topic):
+                self._show_help(topic)
+            case _:
+                self.post_message(self.RosterCommandRequested(command))
+
+    def _show_help(self, topic: str | None) -> None:
+        console = self.tabs.console
+        topics = [topic] if topic else list(commands.HELP)
+        for name in topics:
+            usage, description = commands.HELP[name]
+            console.add_notice(f"{usage:<40} {description}", style="")
+        if topic is None:
+            console.add_notice(commands.ESCAPE_HELP, style="")
+            keys = ", ".join(
+                f"{binding.key} {binding.description}"
+                for binding in self.BINDINGS
+                if isinstance(binding, Binding) and binding.description
+            )
+            console.add_notice(f"Keys: {keys}, ctrl+q Quit, ctrl+p Command palette.", style="")
+        self.tabs.active = "console"
+
+    # ------------------------------------------------------------ actions
+    def action_focus_roster(self) -> None:
+        self.roster.focus()
+
+    def action_choose_presence(self) -> None:
+        self.presence.focus()
+        self.presence.action_show_overlay()
+
+    def action_focus_input(self) -> None:
+        self.composer.focus()
+
+    async def action_close_tab(self) -> None:
+        await self.tabs.close_active()
+
+    def action_next_tab(self) -> None:
+        self.tabs.cycle(1)
+
+    def action_previous_tab(self) -> None:
+        self.tabs.cycle(-1)
+
+    def on_key(self, event: events.Key) -> None:
+        """``/`` typed anywhere but in a text field starts a command."""
+        if event.character == "/" and not isinstance(self.focused, Input):
+            event.stop()
+            event.prevent_default()
+            self.composer.start_command()

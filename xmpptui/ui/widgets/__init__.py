@@ -1,0 +1,1 @@
+"""Reusable widgets. Each emits intents as nested messages; none talks to the network."""
