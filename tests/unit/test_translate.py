@@ -75,7 +75,10 @@ def test_priority_is_clamped(stream: ClientXMPP) -> None:
 
 
 def test_chat_message(stream: ClientXMPP) -> None:
-    xml = f'<message {C} from="bob@example.org/phone" type="chat" id="x1"><body>[b]hi</body></message>'
+    xml = (
+        f'<message {C} from="bob@example.org/phone" type="chat" id="x1">'
+        "<body>[b]hi</body></message>"
+    )
     chat = translate.incoming_chat(message(stream, xml), OWN)
     assert chat is not None
     assert (chat.id, chat.peer, chat.sender, chat.body, chat.outgoing) == (
