@@ -1,0 +1,1 @@
+"""xmpptui test suite (a package, so tests import helpers as ``tests.rig``)."""

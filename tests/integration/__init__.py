@@ -1,0 +1,1 @@
+"""Tests against the real Prosody started by the rig (see tests/rig.py)."""

@@ -1,0 +1,445 @@
+"""A private, throwaway Prosody server for tests and the demo (stdlib only).
+
+Everything lives in one directory: the generated config, a small CA and a leaf
+certificate for the domain, the data, the log, the pidfile and the admin socket.
+The server listens on 127.0.0.1 only (STARTTLS and direct TLS on free ports),
+has no s2s and no HTTP, and runs in the foreground as whoever started it (root
+included: ``run_as_root``), so it never touches ``/etc/prosody`` or
+``/var/lib/prosody`` and never starts a system daemon.
+
+Accounts are created through Prosody's admin socket (``mod_admin_socket``), a
+few milliseconds each, without the password ever appearing on a command line.
+
+    with ProsodyServer(tmp_dir) as server:
+        alice = server.create_account("alice", "secret")
+        # connect to server.host:server.port trusting server.ca_file
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+from xml.sax.saxutils import escape as xml_escape
+
+MODULES = (
+    "roster", "saslauth", "tls", "disco", "carbons", "mam", "offline", "smacks",
+    "blocklist", "vcard4", "vcard_legacy", "private", "pep", "ping", "version",
+    "register", "time", "uptime", "admin_shell", "admin_socket",
+)  # fmt: skip
+_USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+_BIND_FAILURES = ("Failed to open server port", "Error binding encrypted port")
+_ADMIN_NS = "xmpp:prosody.im/admin"
+_MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
+
+
+class ProsodyError(RuntimeError):
+    """Prosody could not be started, stopped or asked to do something."""
+
+
+class ProsodyNotFoundError(ProsodyError):
+    """The ``prosody`` (or ``openssl``) executable is not installed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account on the rig. ``password`` is left out of ``repr`` on purpose."""
+
+    username: str
+    domain: str
+    password: str = field(repr=False)
+
+    @property
+    def jid(self) -> str:
+        """The bare JID ``username@domain``."""
+        return f"{self.username}@{self.domain}"
+
+
+def find_executable(name: str) -> str:
+    """Return the path of ``name`` (also looking in sbin dirs) or raise."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if not found:
+        raise ProsodyNotFoundError(
+            f"{name!r} is not installed; `make prosody` (or `make test`) installs "
+            "Debian's prosody and openssl packages"
+        )
+    return found
+
+
+def lua_string(text: str) -> str:
+    """Quote ``text`` as a Lua string literal: every byte but [A-Za-z0-9_./-] as ``\\ddd``."""
+    safe = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-"
+    body = "".join(chr(b) if b in safe else f"\\{b:03d}" for b in text.encode())
+    return f'"{body}"'
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """Ask the kernel for ``count`` distinct free TCP ports on ``host``."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
+def make_certificates(tls_dir: Path, domain: str) -> tuple[Path, Path, Path]:
+    """Create a small CA and a leaf for ``domain`` with openssl; return (ca, cert, key).
+
+    The extensions satisfy Python's ``VERIFY_X509_STRICT`` (default in 3.13):
+    CA with critical basicConstraints, keyCertSign/cRLSign and SKI; leaf with
+    SAN, serverAuth, SKI and AKI. Existing files are reused.
+    """
+    ca, cert, key = (
+        tls_dir / "ca.pem",
+        tls_dir / "certs" / f"{domain}.crt",
+        tls_dir / "certs" / f"{domain}.key",
+    )
+    if ca.is_file() and cert.is_file() and key.is_file():
+        return ca, cert, key
+    openssl = find_executable("openssl")
+    (tls_dir / "certs").mkdir(parents=True, exist_ok=True)
+    cnf = tls_dir / "openssl.cnf"
+    cnf.write_text(
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = xmpptui test CA\n"
+        "[v3_ca]\nbasicConstraints = critical, CA:TRUE\n"
+        "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
+        "[v3_leaf]\nbasicConstraints = critical, CA:FALSE\n"
+        "keyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
+        f"subjectAltName = DNS:{domain}\nsubjectKeyIdentifier = hash\n"
+        "authorityKeyIdentifier = keyid:always\n"
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ca_key, csr = tls_dir / "ca.key", tls_dir / "leaf.csr"
+    steps = [
+        [openssl, "req", "-x509", "-new", *ec, "-keyout", ca_key, "-out", ca, "-days", "3650",
+         "-config", cnf, "-extensions", "v3_ca"],
+        [openssl, "req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", f"/CN={domain}"],
+        [openssl, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "3650",
+         "-set_serial", f"0x{secrets.token_hex(16)}", "-extfile", cnf, "-extensions", "v3_leaf",
+         "-out", cert],
+    ]  # fmt: skip
+    for argv in steps:
+        done = subprocess.run(
+            [str(a) for a in argv], capture_output=True, text=True, stdin=subprocess.DEVNULL
+        )
+        if done.returncode != 0:
+            raise ProsodyError(f"openssl failed ({argv[1]}): {done.stderr.strip()[-500:]}")
+    csr.unlink()
+    return ca, cert, key
+
+
+class ProsodyServer:
+    """One private Prosody process. Use ``start()``/``stop()`` or ``with``.
+
+    After ``start()``: ``host`` ("127.0.0.1"), ``port`` (c2s, STARTTLS),
+    ``direct_tls_port`` (XEP-0368), ``domain`` and ``ca_file`` (the CA to trust).
+    Restarting keeps the same ports when they are still free.
+    """
+
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        domain: str = "localhost",
+        host: str = "127.0.0.1",
+        startup_timeout: float = 20.0,
+        log_level: str = "info",
+    ) -> None:
+        self.directory = Path(directory).resolve()
+        self.domain = domain
+        self.host = host
+        self.port = 0
+        self.direct_tls_port = 0
+        self.startup_timeout = startup_timeout
+        self.log_level = log_level
+        self.config_file = self.directory / "prosody.cfg.lua"
+        self.log_file = self.directory / "prosody.log"
+        self.console_file = self.directory / "prosody.console.log"
+        self.data_dir = self.directory / "data"
+        self.ca_file = self.directory / "tls" / "ca.pem"
+        self.admin_socket = self.directory / "prosody.sock"
+        self._socket_tmpdir: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._console: IO[bytes] | None = None
+        self._log_offset = 0
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the Prosody process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, while running."""
+        return self._process.pid if self.running and self._process else None
+
+    def start(self) -> ProsodyServer:
+        """Start Prosody and wait until it serves both ports. Raises ``ProsodyError``."""
+        if self.running:
+            return self
+        prosody = find_executable("prosody")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(exist_ok=True)
+        (self.directory / "plugins").mkdir(exist_ok=True)
+        _, cert, key = make_certificates(self.directory / "tls", self.domain)
+        self._choose_admin_socket()
+        for attempt in range(3):
+            if (
+                attempt
+                or not self.port
+                or not _ports_free(self.host, self.port, self.direct_tls_port)
+            ):
+                self.port, self.direct_tls_port = free_ports(2, self.host)
+            self.config_file.write_text(self._config(cert, key))
+            self._launch(prosody)
+            try:
+                ready = self._wait_ready()
+            except ProsodyError:
+                self._terminate()
+                raise
+            if ready:
+                atexit.register(self.stop)
+                return self
+            self._terminate()  # a port was taken between choosing and binding: retry
+        raise ProsodyError(f"Prosody could not bind its ports.\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop Prosody (SIGTERM, then SIGKILL after ``timeout``) and wait for it."""
+        atexit.unregister(self.stop)
+        self._terminate(timeout)
+        if self._socket_tmpdir is not None:
+            shutil.rmtree(self._socket_tmpdir, ignore_errors=True)
+            self._socket_tmpdir = None
+
+    def __enter__(self) -> ProsodyServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines Prosody wrote during this run (log and console)."""
+        text = ""
+        with contextlib.suppress(OSError), self.log_file.open("rb") as log:
+            log.seek(self._log_offset)
+            text = log.read().decode(errors="replace")
+        with contextlib.suppress(OSError):
+            text += self.console_file.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- accounts and admin shell -------------------------------------------
+
+    def create_account(self, username: str, password: str, *, exist_ok: bool = False) -> Account:
+        """Create ``username@domain`` (with ``exist_ok``, reset the password if it exists)."""
+        if not _USERNAME_RE.fullmatch(username):
+            raise ValueError(f"unsupported username {username!r}: use [a-z0-9._-], lowercase")
+        account = Account(username, self.domain, password)
+        jid, pw = lua_string(account.jid), lua_string(password)
+        try:
+            self.shell(f"user:create({jid}, {pw})", mask=(pw, password))
+        except ProsodyError as error:
+            if not (exist_ok and "User exists" in str(error)):
+                raise
+            self.shell(f"user:password({jid}, {pw})", mask=(pw, password))
+        return account
+
+    def delete_account(self, username: str) -> None:
+        """Delete ``username@domain``."""
+        self.shell(f"user:delete({lua_string(f'{username}@{self.domain}')})")
+
+    def shell(self, command: str, *, mask: tuple[str, ...] = (), timeout: float = 10.0) -> str:
+        """Run one ``prosodyctl shell`` command over the admin socket; return its output.
+
+        Raises ``ProsodyError`` with Prosody's answer when it reports an error,
+        with any of ``mask`` (6+ characters) masked should Prosody echo one.
+        """
+        if not self.running:
+            raise ProsodyError("Prosody is not running")
+        output, result, failed = _admin_exchange(self._socket_path(), command, timeout)
+        text = "\n".join([*output, result]).strip()
+        for secret in mask:
+            if len(secret) >= 6:
+                text = text.replace(secret, "***")
+        if failed:
+            raise ProsodyError(f"Prosody shell: {text}")
+        return text
+
+    # -- internals -----------------------------------------------------------
+
+    def _choose_admin_socket(self) -> None:
+        if len(str(self.admin_socket)) > _MAX_UNIX_PATH and self._socket_tmpdir is None:
+            self._socket_tmpdir = Path(tempfile.mkdtemp(prefix="xmpptui-prosody-"))
+
+    def _socket_path(self) -> Path:
+        if self._socket_tmpdir is not None:
+            return self._socket_tmpdir / "prosody.sock"
+        return self.admin_socket
+
+    def _config(self, cert: Path, key: Path) -> str:
+        q = lua_string
+        modules = ", ".join(q(m) for m in MODULES)
+        return f"""-- Generated by xmpptui.devtools.prosody for a private throwaway server.
+-- mod_posix refuses to run as root unless told otherwise; we run as whoever started us.
+run_as_root = true
+pidfile = {q(str(self.directory / "prosody.pid"))}
+data_path = {q(str(self.data_dir))}
+installer_plugin_path = {q(str(self.directory / "plugins"))}
+certificates = {q(str(cert.parent))}
+admin_socket = {q(str(self._socket_path()))}
+log = {{ {{ levels = {{ min = {q(self.log_level)} }}, to = "file",
+          filename = {q(str(self.log_file))} }} }}
+interfaces = {{ {q(self.host)} }}
+local_interfaces = {{ {q(self.host)} }}
+c2s_ports = {{ {self.port} }}
+c2s_direct_tls_ports = {{ {self.direct_tls_port} }}
+legacy_ssl_ports = {{ }}
+http_ports = {{ }}
+https_ports = {{ }}
+modules_enabled = {{ {modules} }}
+modules_disabled = {{ "s2s", "s2s_auth_certs" }}
+allow_registration = true
+c2s_require_encryption = true
+authentication = "internal_hashed"
+-- RFC 5802's floor instead of 10000: slixmpp's SCRAM is pure Python, ~8 ms per 1000.
+default_iteration_count = 4096
+storage = "internal"
+archive_expires_after = "never"
+-- Nagle + delayed ACKs add ~40 ms to every login on loopback.
+network_settings = {{ nagle = false }}
+ssl = {{ certificate = {q(str(cert))}, key = {q(str(key))} }}
+
+VirtualHost {q(self.domain)}
+"""
+
+    def _launch(self, prosody: str) -> None:
+        self._socket_path().unlink(missing_ok=True)  # a stale one would look ready
+        self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        self._console = self.console_file.open("wb")
+        env = {k: v for k, v in os.environ.items() if k != "PROSODY_CONFIG"}
+        self._process = subprocess.Popen(
+            [prosody, "-F", "--config", str(self.config_file)],
+            cwd=self.directory,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C in the terminal is ours to handle
+        )
+
+    def _wait_ready(self) -> bool:
+        """True when ready, False on a port clash; raise on early exit or timeout."""
+        deadline = time.monotonic() + self.startup_timeout
+        wanted = (
+            f"'c2s' on [{self.host}]:{self.port}",
+            f"'c2s_direct_tls' on [{self.host}]:{self.direct_tls_port}",
+        )
+        while True:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise ProsodyError(
+                    f"Prosody exited with status {self._process.returncode} while starting.\n"
+                    f"{self.log_tail()}"
+                )
+            log = self.log_tail(lines=10_000)
+            if any(failure in log for failure in _BIND_FAILURES):
+                return False
+            if "Shutting down: " in log:  # 0.12 may then hang instead of exiting
+                raise ProsodyError(f"Prosody refused to start.\n{self.log_tail()}")
+            # "Activated service" is logged once the listening sockets are bound.
+            if all(w in log for w in wanted) and _unix_accepts(self._socket_path()):
+                return True
+            if time.monotonic() > deadline:
+                raise ProsodyError(
+                    f"Prosody did not start within {self.startup_timeout:g}s.\n{self.log_tail()}"
+                )
+            time.sleep(0.02)  # polling interval of a deadline-bounded wait
+
+    def _terminate(self, timeout: float = 10.0) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._console is not None:
+            self._console.close()
+            self._console = None
+
+
+def _ports_free(host: str, *ports: int) -> bool:
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError:
+                return False
+    return True
+
+
+def _unix_accepts(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def _admin_exchange(path: Path, command: str, timeout: float) -> tuple[list[str], str, bool]:
+    """Send one ``repl-input`` on Prosody's admin socket; return (output, result, failed)."""
+    deadline = time.monotonic() + timeout
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    output: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+            sock.sendall(
+                f"<?xml version='1.0'?><stream:stream xmlns='{_ADMIN_NS}' "
+                "xmlns:stream='http://etherx.jabber.org/streams'>"
+                f"<repl-input>{xml_escape(command)}</repl-input>".encode()
+            )
+            while time.monotonic() < deadline:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                parser.feed(data)
+                for event in parser.read_events():
+                    element = event[-1]
+                    if not isinstance(element, ET.Element):
+                        continue
+                    name = element.tag.rpartition("}")[2]
+                    if name == "repl-output":
+                        output.append(element.text or "")
+                    elif name == "repl-result":
+                        with contextlib.suppress(OSError):
+                            sock.sendall(b"</stream:stream>")
+                        return output, element.text or "", element.get("type") == "error"
+        except (OSError, ET.ParseError) as error:
+            raise ProsodyError(f"Prosody admin socket {path}: {error}") from error
+    raise ProsodyError(f"Prosody admin socket {path}: no answer within {timeout:g}s")
