@@ -1,0 +1,121 @@
+"""Full stack: the real app (Pilot) on the real session against the real Prosody."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from tests.rig import wait_until
+from tests.ui.fake import log_text, roster_labels
+from xmpptui.app import XmppTuiApp
+from xmpptui.devtools.prosody import Account, ProsodyServer
+from xmpptui.devtools.provision import befriend
+from xmpptui.models import ConnectionState
+from xmpptui.store.credentials import PasswordSource
+from xmpptui.ui.screens.password import PasswordScreen
+from xmpptui.xmpp.session import ConnectionSettings, XmppSession
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """Headless Linux: no keyring backend (NoKeyringError)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def make_app(prosody: ProsodyServer, account: Account) -> XmppTuiApp:
+    def make_session(password: str) -> XmppSession:
+        return XmppSession(
+            ConnectionSettings(
+                jid=account.jid,
+                password=password,
+                resource="xmpptui-live",
+                host=prosody.host,
+                port=prosody.port,
+                ca_file=prosody.ca_file,
+            )
+        )
+
+    command = f"printf '%s\\n' {shlex.quote(account.password)}"
+    return XmppTuiApp(account.jid, make_session, PasswordSource(account.jid, command))
+
+
+async def test_chat_presence_and_roster_end_to_end(
+    prosody: ProsodyServer, new_account: Any, xmpp_client: Any, no_keyring: None
+) -> None:
+    alice, bob, carol = new_account("alice"), new_account("bob"), new_account("carol")
+    await befriend(prosody, alice, bob, name_b_for_a="Bob", groups=["Friends"])
+    bob_client = await xmpp_client(bob)
+    inbox: list[Any] = []
+    presences: list[Any] = []
+    bob_client.add_event_handler("message", inbox.append)
+    bob_client.add_event_handler("presence", presences.append)
+
+    app = make_app(prosody, alice)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main
+        await wait_until(lambda: main.status.state is ConnectionState.ONLINE, 10)
+        # The missing keyring was explained in one sentence, and the app went on.
+        assert "keyring" in log_text(app).lower()
+        await wait_until(lambda: any(label.endswith("Bob") for label in roster_labels(app)))
+        await wait_until(lambda: main.roster.best_presence(bob.jid) is not None)
+
+        # A message from the other client lands in Bob's tab.
+        bob_client.send_message(mto=alice.jid, mbody="ping [b]from[/b] bob", mtype="chat")
+        await wait_until(lambda: main.tabs.has_peer(bob.jid))
+        await wait_until(lambda: "Bob: ping [b]from[/b] bob" in log_text(app, bob.jid))
+
+        # Typing in the app reaches the other client.
+        await pilot.press("ctrl+r", "enter")
+        await wait_until(lambda: main.tabs.active_peer == bob.jid)
+        await pilot.press(*"pong from alice", "enter")
+        await wait_until(lambda: any(m["body"] == "pong from alice" for m in inbox))
+        assert "me: pong from alice" in log_text(app, bob.jid)
+
+        # The presence chosen in the selector is what the other client sees.
+        await pilot.press("ctrl+s", "down", "down", "down", "enter")  # Extended away
+        await wait_until(
+            lambda: any(p["from"].bare == alice.jid and p["show"] == "xa" for p in presences),
+            message="bob never saw alice as xa",
+        )
+
+        # A contact added server-side (by another client of Alice) shows up.
+        other = await xmpp_client(alice, resource="phone")
+        await other.update_roster(carol.jid, name="Carol", groups=["Work"])
+        await wait_until(lambda: "Work 0/1" in roster_labels(app))
+        assert any(label.endswith("Carol") for label in roster_labels(app))
+
+        await pilot.press("ctrl+q")
+    await wait_until(
+        lambda: any(
+            p["from"].bare == alice.jid
+            and p["from"].resource == "xmpptui-live"
+            and p["type"] == "unavailable"
+            for p in presences
+        ),
+        message="no unavailable presence after quitting",
+    )
+    assert app.return_code == 0
+
+
+async def test_wrong_password_from_command_shows_prompt(
+    prosody: ProsodyServer, new_account: Any, no_keyring: None
+) -> None:
+    alice = new_account("alice")
+    app = make_app(prosody, Account(alice.username, alice.domain, "wrong-password"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: isinstance(app.screen, PasswordScreen), 10)
+        assert "rejected the password" in log_text(app)
+        assert app.main.status.state is ConnectionState.OFFLINE
+        await pilot.press(*alice.password, "enter")
+        await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
+        assert not isinstance(app.screen, PasswordScreen)

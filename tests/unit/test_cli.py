@@ -1,0 +1,75 @@
+"""The command line: errors before the UI starts are one sentence and exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xmpptui import __version__
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "xmpptui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"xmpptui {__version__}"
+
+
+def test_help_lists_the_contract_options(tmp_path: Path) -> None:
+    result = run(tmp_path, "--help")
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--resource", "--register", "--password-command"):
+        assert option in result.stdout
+    assert "--ca-file" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("not a jid",), "is not a valid JID"),
+        (("@example.org",), "is not a valid JID"),
+        (("alice@example.org/phone",), "use --resource"),
+        (("alice@example.org", "--port", "70000"), "--port must be from 1 to 65535"),
+        (("alice@example.org", "--ca-file", "/nonexistent/ca.pem"), "does not exist"),
+        ((), "Which account?"),
+    ],
+)
+def test_usage_errors_are_one_sentence(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    result = run(tmp_path, *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_config_names_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "xmpptui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[accounts."alice@example.org"]\nport = "five"\n')
+    result = run(tmp_path, "alice@example.org")
+    assert result.returncode == 2
+    assert "config.toml" in result.stderr and "port" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert config.read_text() == '[accounts."alice@example.org"]\nport = "five"\n'
