@@ -96,6 +96,7 @@ class XmppTuiApp(App[int]):
                 self._notice(notice, "warning")
             password = found.password
         if password is None:
+            self._set_state(ConnectionState.OFFLINE, error or "waiting for the password")
             entry = await self.push_screen_wait(
                 PasswordScreen(
                     self.account, error=error, can_remember=self._passwords.keyring_usable

@@ -7,75 +7,28 @@ and read what the app asked for in ``sent``/``presences``.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
 
 from textual.pilot import Pilot
 
 from xmpptui.app import XmppTuiApp
-from xmpptui.models import ChatMessage, Contact, Show
-from xmpptui.store.credentials import Lookup, PasswordSource
+from xmpptui.devtools.scripted import FixedPasswords, ScriptedSession
+from xmpptui.models import Contact
 from xmpptui.xmpp import events as ev
-from xmpptui.xmpp.events import SessionEvent
 
 ACCOUNT = "alice@example.org"
 
 
-class FakeSession:
+class FakeSession(ScriptedSession):
     def __init__(self, jid: str = ACCOUNT, password: str = "") -> None:
-        self._jid = jid
-        self.password = password
-        self.queue: asyncio.Queue[SessionEvent | None] = asyncio.Queue()
-        self.sent: list[ChatMessage] = []
-        self.presences: list[tuple[Show, str]] = []
-        self.started = False
-        self.closed = False
-
-    @property
-    def bare_jid(self) -> str:
-        return self._jid
-
-    async def events(self) -> AsyncIterator[SessionEvent]:
-        while (event := await self.queue.get()) is not None:
-            yield event
-
-    async def start(self) -> None:
-        self.started = True
-
-    def emit(self, *events: SessionEvent) -> None:
-        for event in events:
-            self.queue.put_nowait(event)
-
-    def send_message(self, to: str, body: str) -> ChatMessage:
-        message = ChatMessage(uuid.uuid4().hex, to, self._jid, body, datetime.now(UTC), True)
-        self.sent.append(message)
-        self.emit(ev.MessageSent(message))
-        return message
-
-    def set_presence(self, show: Show, status: str = "") -> None:
-        self.presences.append((show, status))
-
-    async def close(self) -> None:
-        self.closed = True
-        self.queue.put_nowait(None)
+        super().__init__(jid, password)
 
 
-class FakePasswords(PasswordSource):
+class FakePasswords(FixedPasswords):
     """Returns ``password`` as if from the keyring (``None``: the user is prompted)."""
 
     def __init__(self, password: str | None = "secret", keyring_usable: bool = True) -> None:
-        super().__init__(ACCOUNT)
-        self._password = password
-        self.keyring_usable = keyring_usable
-        self.remembered: list[str] = []
-
-    async def find(self) -> Lookup:
-        return Lookup(self._password, "keyring" if self._password else "")
-
-    async def remember(self, password: str) -> str | None:
-        self.remembered.append(password)
-        return None
+        super().__init__(ACCOUNT, password, keyring_usable=keyring_usable)
 
 
 class Rig:

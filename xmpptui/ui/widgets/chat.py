@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets import RichLog, TabbedContent, TabPane
@@ -28,6 +29,9 @@ class ChatLog(RichLog):
         scrollbar-size-vertical: 1;
     }
     """
+
+    clock: ClassVar[Callable[[], datetime]] = datetime.now
+    """Where notices get their time (screenshots freeze it)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(wrap=True, markup=False, highlight=False, auto_scroll=True, id=id)
@@ -61,7 +65,7 @@ class ChatLog(RichLog):
     def add_notice(self, text: str, *, style: str = "dim", when: datetime | None = None) -> None:
         """Append a line from the app itself (help, connection state, errors)."""
         line = Text()
-        stamp = (when or datetime.now()).strftime("%H:%M")
+        stamp = (when or ChatLog.clock()).strftime("%H:%M")
         line.append(f"{stamp} ", style="dim")
         line.append_text(render.body_text(text, style=style))
         self._write_line(line)

@@ -38,6 +38,7 @@ class RosterView(Tree[str]):
     DEFAULT_CSS = """
     RosterView {
         background: $surface;
+        overflow-x: hidden;
     }
     """
 
@@ -145,7 +146,8 @@ class RosterView(Tree[str]):
     def _contact_label(self, contact: Contact) -> Text:
         best = self.best_presence(contact.jid)
         show = best.show if best else Show.OFFLINE
-        label = render.presence_marker(show)
+        label = Text()
+        label.append_text(render.presence_marker(show))
         label.append(" ")
         style = "" if best else "dim"
         label.append_text(render.identity_text(contact.display_name, style=style))

@@ -1,0 +1,126 @@
+"""Regenerate the README screenshots from the real app with a scripted session.
+
+    .venv/bin/python screenshots/generate.py
+
+Fixed terminal size, clock, time zone and theme; no cursor blink. Writes
+``screenshots/*.svg``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from xmpptui.app import XmppTuiApp
+from xmpptui.devtools.scripted import FixedPasswords, ScriptedSession
+from xmpptui.models import ChatMessage, Contact, Show
+from xmpptui.ui.widgets.chat import ChatLog
+from xmpptui.xmpp import events as ev
+
+HERE = Path(__file__).parent
+SIZE = (120, 34)
+ME = "alice@example.org"
+NOW = datetime(2026, 11, 21, 9, 41, tzinfo=UTC)
+ROSTER = (
+    Contact("bob@example.org", "Bob", ("Friends",), "both"),
+    Contact("carol@example.org", "Carol", ("Friends",), "both"),
+    Contact("dave@example.net", "Dave", ("Work",), "both"),
+    Contact("erin@example.net", "Erin", ("Work",), "both"),
+    Contact("frank@jabber.example", "", (), "to", ask=True),
+)
+PRESENCE = (
+    ev.PresenceChanged("bob@example.org", "laptop", Show.CHAT, "Happy to chat"),
+    ev.PresenceChanged("carol@example.org", "phone", Show.AWAY, "lunch"),
+    ev.PresenceChanged("dave@example.net", "work", Show.DND, "in a meeting until 11"),
+)
+CHAT = (
+    (-9, False, "Morning! Did the new build go out?"),
+    (-8, True, "It did. Release notes are on the wiki."),
+    (-6, False, "Great. Any trouble with the TLS change?"),
+    (-5, True, "None so far. The certificate check is strict now, no silent fallbacks."),
+    (-2, False, "Perfect. Lunch at noon? [b]not bold[/b], just brackets."),
+)
+
+
+def freeze() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    ChatLog.clock = lambda: NOW.replace(tzinfo=None)
+
+
+def make_app(password: str | None) -> tuple[XmppTuiApp, list[ScriptedSession]]:
+    sessions: list[ScriptedSession] = []
+
+    def factory(pw: str) -> ScriptedSession:
+        session = ScriptedSession(ME, pw)
+        session.clock = lambda: NOW
+        sessions.append(session)
+        return session
+
+    app = XmppTuiApp(ME, factory, FixedPasswords(ME, password))
+    app.theme = "textual-dark"
+    return app, sessions
+
+
+async def settle(pilot: object, predicate: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError("screenshot state never reached")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def main_screen() -> None:
+    app, sessions = make_app("secret")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: sessions and sessions[0].started)
+        session = sessions[0]
+        session.emit(ev.SessionStarted(f"{ME}/xmpptui-laptop"), ev.RosterReceived(ROSTER))
+        session.emit(*PRESENCE)
+        for minutes, own, body in CHAT:
+            sender = ME if own else "bob@example.org"
+            message = ChatMessage(
+                f"m{minutes}",
+                "bob@example.org",
+                sender,
+                body,
+                NOW + timedelta(minutes=minutes),
+                own,
+            )
+            session.emit(ev.MessageSent(message) if own else ev.MessageReceived(message))
+        await settle(pilot, lambda: app.main.tabs.has_peer("bob@example.org"))
+        await settle(pilot, lambda: len(app.main.tabs.log_for("bob@example.org").plain_lines) == 5)
+        await app.main.open_conversation("bob@example.org")
+        composer = app.main.composer
+        composer.cursor_blink = False
+        composer.value = "Sure, see you there"
+        composer.cursor_position = len(composer.value)
+        await pilot.pause()
+        app.save_screenshot("main.svg", str(HERE))
+
+
+async def login_screen() -> None:
+    app, _sessions = make_app(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        from xmpptui.ui.screens.password import PasswordScreen
+
+        await settle(pilot, lambda: isinstance(app.screen, PasswordScreen))
+        app.screen.query_one("#password").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.press(*"hunter2")
+        await pilot.pause()
+        app.save_screenshot("login.svg", str(HERE))
+
+
+def main() -> None:
+    freeze()
+    asyncio.run(main_screen())
+    asyncio.run(login_screen())
+    print(f"wrote {HERE / 'main.svg'} and {HERE / 'login.svg'}")
+
+
+if __name__ == "__main__":
+    main()

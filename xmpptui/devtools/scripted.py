@@ -1,0 +1,81 @@
+"""A scripted stand-in for the XMPP session and the password store.
+
+Used by the UI tests and by ``screenshots/generate.py``: it satisfies
+``xmpptui.xmpp.api.Session`` without a network. Push events with ``emit``;
+read what the app asked for in ``sent`` and ``presences``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from xmpptui.models import ChatMessage, Show
+from xmpptui.store.credentials import Lookup, PasswordSource
+from xmpptui.xmpp import events as ev
+from xmpptui.xmpp.events import SessionEvent
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScriptedSession:
+    """A session whose events come from the caller."""
+
+    def __init__(self, jid: str, password: str = "") -> None:
+        self._jid = jid
+        self.password = password
+        self.queue: asyncio.Queue[SessionEvent | None] = asyncio.Queue()
+        self.sent: list[ChatMessage] = []
+        self.presences: list[tuple[Show, str]] = []
+        self.started = False
+        self.closed = False
+        self.clock: Callable[[], datetime] = _utc_now
+
+    @property
+    def bare_jid(self) -> str:
+        return self._jid
+
+    async def events(self) -> AsyncIterator[SessionEvent]:
+        while (event := await self.queue.get()) is not None:
+            yield event
+
+    async def start(self) -> None:
+        self.started = True
+
+    def emit(self, *events: SessionEvent) -> None:
+        for event in events:
+            self.queue.put_nowait(event)
+
+    def send_message(self, to: str, body: str) -> ChatMessage:
+        message = ChatMessage(uuid.uuid4().hex, to, self._jid, body, self.clock(), True)
+        self.sent.append(message)
+        self.emit(ev.MessageSent(message))
+        return message
+
+    def set_presence(self, show: Show, status: str = "") -> None:
+        self.presences.append((show, status))
+
+    async def close(self) -> None:
+        self.closed = True
+        self.queue.put_nowait(None)
+
+
+class FixedPasswords(PasswordSource):
+    """Answers ``password`` as if from the keyring; ``None`` makes the app prompt."""
+
+    def __init__(self, jid: str, password: str | None, *, keyring_usable: bool = True) -> None:
+        super().__init__(jid)
+        self._password = password
+        self.keyring_usable = keyring_usable
+        self.remembered: list[str] = []
+
+    async def find(self) -> Lookup:
+        return Lookup(self._password, "keyring" if self._password else "")
+
+    async def remember(self, password: str) -> str | None:
+        self.remembered.append(password)
+        return None
