@@ -17,6 +17,15 @@ venv: $(STAMP)
 
 # Reinstall only when pyproject.toml changed (or the venv is missing).
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "xmpptui needs Python 3.11 or newer: run with PYTHON=python3.11 (or newer)"; exit 1; }
+	@probe=$$(mktemp -d); \
+	if ! $(PYTHON) -m venv "$$probe/v" >/dev/null 2>&1; then \
+	  echo "installing python3-venv"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv </dev/null \
+	    || { $(SUDO) apt-get update -q && \
+	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv </dev/null; }; \
+	fi; rm -rf "$$probe"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
