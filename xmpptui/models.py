@@ -101,3 +101,49 @@ class ChatMessage:
     timestamp: datetime
     outgoing: bool
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateInfo:
+    """What the trust screen shows about a server certificate.
+
+    ``spki_sha256`` is the SHA-256 of the DER SubjectPublicKeyInfo, as
+    ``sha256/<base64>`` (the HPKP/curl pin format): stable across renewals that
+    keep the key, which is what a pin should follow.
+    """
+
+    subject: str
+    issuer: str
+    names: tuple[str, ...]  # DNS names from subjectAltName (else the CN)
+    not_before: datetime
+    not_after: datetime
+    spki_sha256: str
+    self_signed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a registration form (XEP-0077 legacy field or XEP-0004 data form field).
+
+    ``kind``: text-single, text-private, text-multi, list-single, list-multi,
+    boolean, fixed, hidden, jid-single (data form types); legacy fields map to
+    text-single, or text-private for ``password``.
+    """
+
+    var: str
+    kind: str = "text-single"
+    label: str = ""
+    required: bool = False
+    value: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # (label, value)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationForm:
+    """What the server asks for to create an account (XEP-0077)."""
+
+    instructions: str = ""
+    fields: tuple[FormField, ...] = ()
+    is_data_form: bool = False
+    registered: bool = False  # the server says this account already exists
