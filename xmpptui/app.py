@@ -9,6 +9,7 @@ intents (``MainScreen.SendRequested``...); the app turns them into session calls
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +22,7 @@ from xmpptui.store import logs
 from xmpptui.store.credentials import PasswordSource
 from xmpptui.store.history import AsyncHistory
 from xmpptui.ui import commands, render
+from xmpptui.ui.screens.conflict import ConflictScreen
 from xmpptui.ui.screens.main import MainScreen
 from xmpptui.ui.screens.password import PasswordScreen
 from xmpptui.xmpp import events as ev
@@ -29,6 +31,12 @@ from xmpptui.xmpp.api import Session
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[str], Session]
+
+
+def new_resource(current: str) -> str:
+    """A fresh resource after a conflict: the current one plus a random suffix."""
+    base = current.rsplit("~", 1)[0]
+    return f"{base}~{secrets.token_hex(2)}"
 _HISTORY_ON_OPEN = 200
 
 
@@ -65,6 +73,7 @@ class XmppTuiApp(App[int]):
             ev.Connecting: self._ev_connecting,
             ev.SessionStarted: self._ev_session_started,
             ev.ConnectionFailed: self._ev_connection_failed,
+            ev.SignedOutElsewhere: self._ev_signed_out_elsewhere,
             ev.CertificateRejected: self._ev_fatal,
             ev.AuthenticationFailed: self._ev_auth_failed,
             ev.StreamErrorReceived: self._ev_stream_error,
@@ -134,7 +143,11 @@ class XmppTuiApp(App[int]):
 
     async def _ev_session_started(self, event: ev.SessionStarted) -> None:
         self._set_state(ConnectionState.ONLINE, "")
-        self.main.tabs.console.add_notice(f"Connected as {event.full_jid}.")
+        if event.resumed:
+            self.main.tabs.console.add_notice(f"Reconnected: the session {event.full_jid} resumed.")
+        else:
+            self.main.roster.clear_presence()  # a fresh session re-sends every presence
+            self.main.tabs.console.add_notice(f"Connected as {event.full_jid}.")
         if self._remember is not None:
             password, self._remember = self._remember, None
             problem = await self._passwords.remember(password)
@@ -143,10 +156,29 @@ class XmppTuiApp(App[int]):
 
     async def _ev_connection_failed(self, event: ev.ConnectionFailed) -> None:
         detail = event.reason
-        if event.retry_in is not None:
-            detail += f" Retrying in {event.retry_in:.0f} s."
+        if event.retry_at is not None:
+            at = event.retry_at.astimezone().strftime("%H:%M:%S")
+            detail += f" Next attempt at {at} (f5 or /reconnect: now)."
         self._set_state(ConnectionState.CONNECTING, detail)
+        self.main.tabs.console.add_notice(detail, style="yellow")
         self.main.roster.clear_presence()
+
+    async def _ev_signed_out_elsewhere(self, event: ev.SignedOutElsewhere) -> None:
+        text = f"Signed out: another client signed in as {event.full_jid}."
+        self._set_state(ConnectionState.OFFLINE, text)
+        self.main.tabs.console.add_notice(text, style="red")
+        self.main.roster.clear_presence()
+        self.run_worker(self._resolve_conflict(event.full_jid), exclusive=True, group="conflict")
+
+    async def _resolve_conflict(self, full_jid: str) -> None:
+        choice = await self.push_screen_wait(ConflictScreen(full_jid))
+        session = self.session
+        if session is None or choice == "offline":
+            return
+        if choice == "new":
+            session.reconnect_now(resource=new_resource(session.resource))
+        else:
+            session.reconnect_now()
 
     async def _ev_fatal(self, event: ev.CertificateRejected) -> None:
         self._exit_code = 1
@@ -170,9 +202,9 @@ class XmppTuiApp(App[int]):
         self._notice(text, "error")
 
     async def _ev_disconnected(self, event: ev.Disconnected) -> None:
+        # Presence stays until we know the session will not resume (ConnectionFailed).
         if self.main.status.state is ConnectionState.ONLINE:
             self._set_state(ConnectionState.OFFLINE, "disconnected")
-        self.main.roster.clear_presence()
 
     async def _ev_roster(self, event: ev.RosterReceived) -> None:
         self.main.roster.set_contacts(event.contacts)
@@ -222,10 +254,16 @@ class XmppTuiApp(App[int]):
     ) -> None:
         await self._fill_from_history(event.peer)
 
-    def on_main_screen_roster_command_requested(
-        self, event: MainScreen.RosterCommandRequested
-    ) -> None:
-        name = type(event.command).__name__.removesuffix("Command").lower()
+    def on_main_screen_command_requested(self, event: MainScreen.CommandRequested) -> None:
+        command = event.command
+        if isinstance(command, commands.ReconnectCommand):
+            if self.session is None:
+                self._notice("Log in first.", "warning")
+                return
+            self._set_state(ConnectionState.CONNECTING, "reconnecting")
+            self.session.reconnect_now()
+            return
+        name = type(command).__name__.removesuffix("Command").lower()
         self._notice(f"/{name} is not available yet.", "warning")
 
     async def on_main_screen_quit_requested(self, _event: MainScreen.QuitRequested) -> None:

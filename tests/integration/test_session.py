@@ -13,7 +13,10 @@ from xmpptui.devtools.prosody import Account, ProsodyServer, free_ports
 from xmpptui.devtools.provision import befriend
 from xmpptui.models import Show
 from xmpptui.xmpp import events as ev
+from xmpptui.xmpp.client import Timing
 from xmpptui.xmpp.session import ConnectionSettings, XmppSession
+
+FAST = Timing(first_delay=0.2, max_delay=1.0, keepalive=0)
 
 
 class Recorder:
@@ -59,8 +62,9 @@ async def run_session(prosody: ProsodyServer) -> AsyncIterator[Callable[..., Any
             "port": prosody.port,
             "ca_file": prosody.ca_file,
         }
+        timing = overrides.pop("timing", None)
         settings.update(overrides)
-        recorder = Recorder(XmppSession(ConnectionSettings(**settings)))
+        recorder = Recorder(XmppSession(ConnectionSettings(**settings), timing=timing))
         recorders.append(recorder)
         await recorder.session.start()
         return recorder
@@ -109,7 +113,8 @@ async def test_unreachable_host_is_reported_with_a_retry(new_account, run_sessio
     rec = await run_session(alice, port=closed_port)
     failure = await rec.wait_for(ev.ConnectionFailed, lambda e: e.retry_in is not None)
     assert f"127.0.0.1:{closed_port}" in failure.reason
-    assert failure.retry_in >= 1
+    assert 0.75 <= failure.retry_in <= 1.25  # first delay: 1 s with ±25 % jitter
+    assert failure.retry_at is not None
 
 
 async def test_messages_both_ways(prosody, new_account, run_session, xmpp_client) -> None:
@@ -186,3 +191,94 @@ async def test_close_sends_unavailable(prosody, new_account, run_session, xmpp_c
     await rec.wait_for(ev.SessionStarted)
     await rec.close()
     await wait_until(lambda: any(p["from"].bare == alice.jid for p in gone))
+
+
+async def test_server_restart_reconnects_and_restores_presence(
+    prosody, new_account, run_session, xmpp_client
+) -> None:
+    alice, bob = new_account("alice"), new_account("bob")
+    await befriend(prosody, alice, bob)
+    rec = await run_session(alice, timing=FAST)
+    await rec.wait_for(ev.SessionStarted)
+    rec.session.set_presence(Show.DND, "focus time")
+
+    prosody.stop()
+    prosody.start()
+
+    lost = await rec.wait_for(ev.ConnectionFailed, lambda e: e.retry_at is not None)
+    assert lost.retry_in is not None and lost.retry_in <= 1.25
+    await rec.wait_for(ev.SessionStarted, lambda e: len(rec.of(ev.SessionStarted)) >= 2)
+    assert not rec.of(ev.SessionStarted)[-1].resumed  # the server forgot us: fresh session
+    # The roster is fetched again; unchanged (roster versioning) it need not be re-sent,
+    # but it is never reported empty.
+    assert all(r.contacts for r in rec.of(ev.RosterReceived))
+    assert [c.jid for c in rec.of(ev.RosterReceived)[0].contacts] == [bob.jid]
+
+    seen: list[Any] = []
+    await xmpp_client(bob, before_connect=lambda c: c.add_event_handler("presence", seen.append))
+    await wait_until(
+        lambda: any(p["from"].bare == alice.jid and p["show"] == "dnd" for p in seen),
+        message="alice's chosen presence was not restored after the restart",
+    )
+    assert [p for p in seen if p["from"].bare == alice.jid][-1]["status"] == "focus time"
+
+
+async def test_dropped_link_resumes_the_stream(new_account, run_session) -> None:
+    alice = new_account("alice")
+    rec = await run_session(alice, timing=FAST)
+    await rec.wait_for(ev.SessionStarted)
+    client = rec.session.client
+    assert client is not None
+    await wait_until(lambda: bool(client.plugin["xep_0198"].sm_id), message="stream management off")
+    client.transport.abort()  # the network drops: no stream close, no TCP goodbye
+    resumed = await rec.wait_for(ev.SessionStarted, lambda e: e.resumed)
+    assert resumed.full_jid == f"{alice.jid}/xmpptui-test"
+
+
+async def test_resource_conflict_never_fights(new_account, run_session) -> None:
+    alice = new_account("alice")
+    first = await run_session(alice, timing=FAST)
+    await first.wait_for(ev.SessionStarted)
+    second = await run_session(alice, timing=FAST)  # same resource, e.g. a second instance
+    await second.wait_for(ev.SessionStarted)
+
+    kicked = await first.wait_for(ev.SignedOutElsewhere)
+    assert kicked.full_jid == f"{alice.jid}/xmpptui-test"
+    await first.wait_for(ev.Disconnected)
+    assert not first.session.reconnect_pending
+    assert len(first.of(ev.Connecting)) == 1  # no automatic attempt after the conflict
+
+    # The user of the first instance takes over with the same resource...
+    first.session.reconnect_now()
+    await first.wait_for(ev.SessionStarted, lambda e: len(first.of(ev.SessionStarted)) == 2)
+    await second.wait_for(ev.SignedOutElsewhere)
+    await second.wait_for(ev.Disconnected)
+    assert not second.session.reconnect_pending
+    assert len(second.of(ev.Connecting)) == 1
+
+    # ...and the second picks a new resource: both stay online, nobody kicked.
+    second.session.reconnect_now(resource="xmpptui-other")
+    started = await second.wait_for(ev.SessionStarted, lambda e: e.full_jid.endswith("other"))
+    assert started.full_jid == f"{alice.jid}/xmpptui-other"
+    assert len(first.of(ev.SignedOutElsewhere)) == 1
+    assert first.session.resource == "xmpptui-test"
+
+
+async def test_keepalive_detects_a_dead_server_and_recovers(
+    prosody, new_account, run_session
+) -> None:
+    import os
+    import signal
+
+    alice = new_account("alice")
+    timing = Timing(first_delay=0.2, max_delay=1.0, keepalive=0.2, ping_timeout=0.5)
+    rec = await run_session(alice, timing=timing)
+    await rec.wait_for(ev.SessionStarted)
+    assert prosody.pid is not None
+    os.kill(prosody.pid, signal.SIGSTOP)  # the server hangs: TCP stays up, nothing answers
+    try:
+        dead = await rec.wait_for(ev.ConnectionFailed, timeout=10)
+        assert "stopped answering" in dead.reason
+    finally:
+        os.kill(prosody.pid, signal.SIGCONT)
+    await rec.wait_for(ev.SessionStarted, lambda e: len(rec.of(ev.SessionStarted)) >= 2, 15)

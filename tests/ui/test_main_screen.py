@@ -163,3 +163,58 @@ async def test_certificate_rejection_is_a_sentence_on_screen() -> None:
         await wait_for(pilot, lambda: rig.app.main.status.state is ConnectionState.OFFLINE)
         assert "not trusted" in rig.app.main.status.detail
         assert "not trusted" in log_text(rig.app)
+
+
+async def test_lost_connection_shows_next_attempt_and_f5_retries() -> None:
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        at = datetime(2026, 1, 1, 12, 0, 5, tzinfo=UTC)
+        rig.session.emit(
+            ev.Disconnected("eof"),
+            ev.ConnectionFailed("The connection was lost.", retry_in=4.0, retry_at=at),
+        )
+        await wait_for(pilot, lambda: "Next attempt at" in rig.app.main.status.detail)
+        assert rig.app.main.status.state is ConnectionState.CONNECTING
+        assert at.astimezone().strftime("%H:%M:%S") in rig.app.main.status.detail
+        assert roster_labels(rig.app)[0] == "Friends 0/1"  # presence is stale now
+        await pilot.press("ctrl+r", "f5")
+        await wait_for(pilot, lambda: rig.session.reconnects == [None])
+        await pilot.press("escape", *"/reconnect", "enter")
+        await wait_for(pilot, lambda: rig.session.reconnects == [None, None])
+
+
+async def test_resumed_session_keeps_presence() -> None:
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        rig.session.emit(ev.Disconnected("eof"), ev.SessionStarted(f"{ACCOUNT}/t", resumed=True))
+        await wait_for(pilot, lambda: "resumed" in log_text(rig.app))
+        assert roster_labels(rig.app)[0] == "Friends 1/1"
+
+
+async def test_conflict_asks_and_never_reconnects_by_itself() -> None:
+    from xmpptui.ui.screens.conflict import ConflictScreen
+
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        rig.session.emit(ev.SignedOutElsewhere(f"{ACCOUNT}/laptop"))
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, ConflictScreen))
+        assert rig.app.main.status.state is ConnectionState.OFFLINE
+        assert f"another client signed in as {ACCOUNT}/laptop" in rig.app.main.status.detail
+        assert rig.session.reconnects == []  # nothing automatic
+        await pilot.press("n")
+        await wait_for(pilot, lambda: rig.session.reconnects)
+        new = rig.session.reconnects[0]
+        assert new and new.startswith("xmpptui-scripted~") and new != "xmpptui-scripted"
+        rig.session.emit(ev.SignedOutElsewhere(f"{ACCOUNT}/{new}"))
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, ConflictScreen))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: len(rig.session.reconnects) == 2)
+        assert rig.session.reconnects[1] is None  # take over: same resource
+        rig.session.emit(ev.SignedOutElsewhere(f"{ACCOUNT}/{new}"))
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, ConflictScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(rig.app.screen, ConflictScreen))
+        assert len(rig.session.reconnects) == 2

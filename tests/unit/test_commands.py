@@ -148,6 +148,8 @@ def test_help_table_covers_exactly_the_commands() -> None:
         "status",
         "close",
         "quit",
+        "reconnect",
+        "passwd",
         "help",
     ]
     for name, (usage, description) in HELP.items():
@@ -202,3 +204,12 @@ def test_free_text_arguments_keep_their_content(name: str, tail: str) -> None:
             assert free_text == tail.strip()
         case other:
             pytest.fail(f"{line!r} parsed to {other!r}")
+
+
+def test_reconnect_and_passwd_take_no_arguments() -> None:
+    from xmpptui.ui import commands as c
+
+    assert c.parse("/reconnect") == c.ReconnectCommand()
+    assert c.parse("/passwd") == c.PasswdCommand()
+    with pytest.raises(c.CommandError, match="Too many arguments"):
+        c.parse("/passwd hunter2")  # a password typed here would land in input history

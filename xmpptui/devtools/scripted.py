@@ -33,11 +33,22 @@ class ScriptedSession:
         self.presences: list[tuple[Show, str]] = []
         self.started = False
         self.closed = False
+        self.resource_name = "xmpptui-scripted"
+        self.reconnects: list[str | None] = []
         self.clock: Callable[[], datetime] = _utc_now
 
     @property
     def bare_jid(self) -> str:
         return self._jid
+
+    @property
+    def resource(self) -> str:
+        return self.resource_name
+
+    def reconnect_now(self, resource: str | None = None) -> None:
+        self.reconnects.append(resource)
+        if resource:
+            self.resource_name = resource
 
     async def events(self) -> AsyncIterator[SessionEvent]:
         while (event := await self.queue.get()) is not None:

@@ -125,6 +125,16 @@ class QuitCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class ReconnectCommand:
+    """``/reconnect``: connect again now, without waiting for the next attempt."""
+
+
+@dataclass(frozen=True, slots=True)
+class PasswdCommand:
+    """``/passwd``: change the account's password on the server (asked in a dialog)."""
+
+
+@dataclass(frozen=True, slots=True)
 class HelpCommand:
     """``/help [command]``: ``topic`` is a key of ``HELP`` (no slash), or ``None`` for all."""
 
@@ -149,6 +159,8 @@ Command: TypeAlias = (
     | StatusCommand
     | CloseCommand
     | QuitCommand
+    | ReconnectCommand
+    | PasswdCommand
     | HelpCommand
     | SayCommand
 )
@@ -169,6 +181,8 @@ HELP: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         ),
         "close": ("/close", "Close the current chat tab."),
         "quit": ("/quit", "Disconnect and quit."),
+        "reconnect": ("/reconnect", "Connect again now instead of waiting for the next attempt."),
+        "passwd": ("/passwd", "Change your account's password on the server."),
         "help": ("/help [command]", "List the commands, or explain one."),
     }
 )
@@ -299,6 +313,16 @@ def _quit(args: _Args) -> Command:
     return QuitCommand()
 
 
+def _reconnect(args: _Args) -> Command:
+    args.end()
+    return ReconnectCommand()
+
+
+def _passwd(args: _Args) -> Command:
+    args.end()  # never take a password on the command line: it would sit in input history
+    return PasswdCommand()
+
+
 def _help(args: _Args) -> Command:
     word, args.rest = _split(args.rest)
     args.end()
@@ -322,6 +346,8 @@ _PARSERS: Final[Mapping[str, Callable[[_Args], Command]]] = MappingProxyType(
         "status": _status,
         "close": _close,
         "quit": _quit,
+        "reconnect": _reconnect,
+        "passwd": _passwd,
         "help": _help,
     }
 )

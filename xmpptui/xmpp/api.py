@@ -18,6 +18,11 @@ class Session(Protocol):
         """The account's bare JID (``local@domain``)."""
         ...
 
+    @property
+    def resource(self) -> str:
+        """The resource this session binds (or tries to)."""
+        ...
+
     def events(self) -> AsyncIterator[SessionEvent]:
         """Yield events until the session is closed."""
         ...
@@ -32,6 +37,10 @@ class Session(Protocol):
 
     def set_presence(self, show: Show, status: str = "") -> None:
         """Broadcast our presence (``Show.OFFLINE`` means unavailable)."""
+        ...
+
+    def reconnect_now(self, resource: str | None = None) -> None:
+        """Connect again at once, optionally with another resource (after a conflict)."""
         ...
 
     async def close(self) -> None:

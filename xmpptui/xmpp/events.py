@@ -7,6 +7,7 @@ here references slixmpp or Textual, so the UI and tests may import it freely.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from xmpptui.models import ChatMessage, Contact, Show
 
@@ -21,17 +22,35 @@ class Connecting:
 
 @dataclass(frozen=True, slots=True)
 class SessionStarted:
-    """Authenticated, resource bound, roster requested: the account is online."""
+    """Authenticated, resource bound, roster requested: the account is online.
+
+    ``resumed``: the previous session was resumed (XEP-0198): roster and
+    presence are as they were, nothing is re-sent.
+    """
 
     full_jid: str
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionFailed:
-    """The server could not be reached; ``retry_in`` seconds until the next try."""
+    """The server could not be reached or the link was lost.
+
+    ``retry_in`` seconds until the next automatic attempt, at ``retry_at``
+    (UTC); both ``None`` when no attempt is scheduled.
+    """
 
     reason: str
     retry_in: float | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOutElsewhere:
+    """The server ended our stream with ``<conflict/>``: the same full JID
+    signed in from another client. The session does not reconnect by itself."""
+
+    full_jid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +139,7 @@ SessionEvent = (
     Connecting
     | SessionStarted
     | ConnectionFailed
+    | SignedOutElsewhere
     | CertificateRejected
     | AuthenticationFailed
     | StreamErrorReceived

@@ -12,20 +12,24 @@ so Textual and slixmpp share one asyncio loop.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
+import random
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from slixmpp import ClientXMPP
+from slixmpp import JID
+from slixmpp.exceptions import IqError, IqTimeout
 
 from xmpptui.models import ChatMessage, Show
 from xmpptui.xmpp import translate
+from xmpptui.xmpp.client import DIRECT_TLS_PORT, FATAL_STREAM_ERRORS, Timing, XmppClient
 from xmpptui.xmpp.events import (
     AuthenticationFailed,
     CertificateRejected,
@@ -40,17 +44,11 @@ from xmpptui.xmpp.events import (
     RosterReceived,
     SessionEvent,
     SessionStarted,
+    SignedOutElsewhere,
     StreamErrorReceived,
 )
 
 log = logging.getLogger(__name__)
-
-#: Port conventionally used for direct TLS (XEP-0368) rather than STARTTLS.
-DIRECT_TLS_PORT = 5223
-#: Stream errors after which reconnecting would be wrong or harmful.
-FATAL_STREAM_ERRORS = frozenset(
-    {"conflict", "host-unknown", "not-authorized", "policy-violation", "see-other-host"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +84,27 @@ def _guarded(method: Callable[..., None]) -> Callable[..., None]:
 class XmppSession:
     """One account's connection. Satisfies :class:`xmpptui.xmpp.api.Session`."""
 
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        timing: Timing | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
         self._settings = settings
+        self._timing = timing or Timing()
+        self._rng = rng
         self._queue: asyncio.Queue[SessionEvent | None] = asyncio.Queue()
-        self._client: ClientXMPP | None = None
+        self._client: XmppClient | None = None
         self._show = Show.AVAILABLE
         self._status = ""
         self._closing = False
         self._stopped = False  # a fatal problem: no automatic reconnect
         self._online = False
         self._last_failure = ""
+        self._attempt = 0  # automatic attempts since the last success
+        self._retry: asyncio.TimerHandle | None = None
+        self._keepalive: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- API
     @property
@@ -103,7 +112,7 @@ class XmppSession:
         return self._settings.jid
 
     @property
-    def client(self) -> ClientXMPP | None:
+    def client(self) -> XmppClient | None:
         """The underlying slixmpp client (tests and the session layer only)."""
         return self._client
 
@@ -114,14 +123,54 @@ class XmppSession:
                 return
             yield event
 
+    @property
+    def resource(self) -> str:
+        return self._settings.resource
+
+    @property
+    def reconnect_pending(self) -> bool:
+        """An automatic reconnect is scheduled."""
+        return self._retry is not None
+
     async def start(self) -> None:
-        client = self._build_client()
-        self._client = client
+        self._connect()
+
+    def reconnect_now(self, resource: str | None = None) -> None:
+        """Connect again at once (``/reconnect``), optionally with another resource.
+
+        This is the only way back after a fatal error such as a resource
+        conflict: the user decides.
+        """
+        self._cancel_retry()
+        self._stopped = False
+        self._attempt = 0
+        if resource and resource != self._settings.resource:
+            self._settings = dataclasses.replace(self._settings, resource=resource)
+            self._discard_client()
+        elif self._client is not None and (self._online or self._client.transport is not None):
+            self._discard_client()
+        self._connect()
+
+    def _connect(self) -> None:
+        if self._closing:
+            return
+        if self._client is None:
+            self._client = self._build_client()
         settings = self._settings
         if settings.host and settings.port:
-            client.connect(settings.host, settings.port)
+            self._client.connect(settings.host, settings.port)
         else:
-            client.connect()
+            self._client.connect()
+
+    def _discard_client(self) -> None:
+        """Drop the current stream without reconnecting (a fresh one follows)."""
+        client, self._client = self._client, None
+        self._online = False
+        self._stop_keepalive()
+        if client is not None:
+            client.del_event_handler("disconnected", self._on_disconnected)
+            client.cancel_connection_attempt()
+            client.abort()
 
     def send_message(self, to: str, body: str) -> ChatMessage:
         message = ChatMessage(
@@ -147,6 +196,8 @@ class XmppSession:
 
     async def close(self) -> None:
         self._closing = True
+        self._cancel_retry()
+        self._stop_keepalive()
         client = self._client
         if client is not None:
             client.cancel_connection_attempt()
@@ -166,17 +217,21 @@ class XmppSession:
         if not self._closing or isinstance(event, Disconnected):
             self._queue.put_nowait(event)
 
-    def _build_client(self) -> ClientXMPP:
+    def _build_client(self) -> XmppClient:
         settings = self._settings
-        client = ClientXMPP(
+        client = XmppClient(
             f"{settings.jid}/{settings.resource}",
             settings.password,
             loop=asyncio.get_running_loop(),
         )
+        client.on_attempts_exhausted = self._on_attempts_exhausted
         # Never accept or request subscriptions behind the user's back.
         client.auto_authorize = None
         client.auto_subscribe = False
         client.enable_plaintext = False
+        # Never follow a see-other-host redirect by ourselves (it may come
+        # before TLS, from anyone on the path).
+        client.max_redirects = -1
         if settings.port:
             direct = settings.direct_tls
             if direct is None:
@@ -187,13 +242,15 @@ class XmppSession:
             client.ca_certs = settings.ca_file
         for plugin in ("xep_0030", "xep_0199", "xep_0203"):
             client.register_plugin(plugin)
+        # Stream management: resume after a dropped link when the server allows.
+        client.register_plugin("xep_0198", {"allow_resume": True})
         handlers: dict[str, Callable[..., Any]] = {
             "connecting": self._on_connecting,
             "connection_failed": self._on_connection_failed,
-            "reconnect_delay": self._on_reconnect_delay,
             "ssl_invalid_chain": self._on_invalid_certificate,
             "failed_all_auth": self._on_auth_failed,
             "session_start": self._on_session_start,
+            "session_resumed": self._on_session_resumed,
             "roster_update": self._on_roster_update,
             # slixmpp reports an available presence's type as its <show/>
             # ("away", "dnd"...), so listen to all presences and filter.
@@ -217,8 +274,64 @@ class XmppSession:
 
     def _stop_reconnecting(self) -> None:
         self._stopped = True
+        self._cancel_retry()
         if self._client is not None:
             self._client.cancel_connection_attempt()
+
+    # ----------------------------------------------------- reconnect policy
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    def _schedule_retry(self, reason: str) -> None:
+        """Try again after the next backoff delay, and say when."""
+        if self._closing or self._stopped or self._retry is not None:
+            return
+        delay = self._timing.backoff(self._attempt, self._rng)
+        self._attempt += 1
+        loop = asyncio.get_running_loop()
+        self._retry = loop.call_later(delay, self._retry_now)
+        at = datetime.now(UTC) + timedelta(seconds=delay)
+        self._emit(ConnectionFailed(reason, retry_in=delay, retry_at=at))
+
+    def _retry_now(self) -> None:
+        self._retry = None
+        if not (self._closing or self._stopped):
+            self._connect()
+
+    def _on_attempts_exhausted(self) -> None:
+        self._schedule_retry(self._last_failure or "Cannot reach the server.")
+
+    # ------------------------------------------------------------ keepalive
+    def _start_keepalive(self) -> None:
+        self._stop_keepalive()
+        if self._timing.keepalive > 0:
+            self._keepalive = asyncio.ensure_future(self._keepalive_loop())
+
+    def _stop_keepalive(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
+
+    async def _keepalive_loop(self) -> None:
+        """Ping the server; a ping without answer means the link is dead."""
+        while self._online and self._client is not None:
+            await asyncio.sleep(self._timing.keepalive)
+            client = self._client
+            if client is None or not self._online:
+                return
+            try:
+                await client.plugin["xep_0199"].ping(
+                    jid=JID(client.boundjid.domain), timeout=self._timing.ping_timeout
+                )
+            except IqTimeout:
+                log.info("keepalive ping timed out; dropping the link")
+                self._last_failure = "The server stopped answering."
+                client.abort()
+                return
+            except IqError:
+                pass  # an error reply still proves the link is alive
 
     # -------------------------------------------------------------- handlers
     @_guarded
@@ -235,14 +348,6 @@ class XmppSession:
             target = f"{target}:{self._settings.port}"
         reason = getattr(error, "strerror", None) or str(error) or "connection failed"
         self._last_failure = f"Cannot reach {target}: {reason}."
-        self._emit(ConnectionFailed(self._last_failure))
-
-    @_guarded
-    def _on_reconnect_delay(self, delay: Any) -> None:
-        if self._stopped:
-            return
-        reason = self._last_failure or "Cannot reach the server."
-        self._emit(ConnectionFailed(reason, retry_in=float(delay)))
 
     @_guarded
     def _on_invalid_certificate(self, error: Any) -> None:
@@ -262,21 +367,48 @@ class XmppSession:
             AuthenticationFailed(f"The server rejected the password for {self._settings.jid}.")
         )
 
+    @_guarded
     def _on_session_start(self, _event: Any) -> None:
         assert self._client is not None
         self._online = True
+        self._attempt = 0
+        self._last_failure = ""
         self._emit(SessionStarted(str(self._client.boundjid.full)))
         self._client.get_roster(callback=self._on_roster_result)
         self._send_presence()
+        self._start_keepalive()
+
+    @_guarded
+    def _on_session_resumed(self, _event: Any) -> None:
+        assert self._client is not None
+        self._online = True
+        self._attempt = 0
+        self._last_failure = ""
+        self._emit(SessionStarted(str(self._client.boundjid.full), resumed=True))
+        self._start_keepalive()
 
     @_guarded
     def _on_roster_result(self, iq: Any) -> None:
         if iq["type"] != "result":
             self._emit(ErrorOccurred(f"Could not load the roster: {translate.error_text(iq)}"))
             return
+        if self._roster_unchanged(iq):
+            return
         updated, _removed = translate.roster_changes(iq)
         own = self._settings.jid
         self._emit(RosterReceived(tuple(c for c in updated if c.jid != own)))
+
+    def _roster_unchanged(self, iq: Any) -> bool:
+        """Roster versioning (RFC 6121 2.6.3): an empty result means "as you had it".
+
+        (slixmpp's own handler may already have added an empty ``<query/>``.)
+        """
+        query = iq.xml.find("{jabber:iq:roster}query")
+        if query is None:
+            return True
+        client = self._client
+        versioned = client is not None and "rosterver" in client.features
+        return versioned and query.get("ver") is None and len(query) == 0
 
     @_guarded
     def _on_roster_update(self, iq: Any) -> None:
@@ -311,9 +443,18 @@ class XmppSession:
         condition = str(error["condition"] or "undefined-condition")
         if condition in FATAL_STREAM_ERRORS:
             self._stop_reconnecting()
+        if condition == "conflict":
+            full = f"{self._settings.jid}/{self._settings.resource}"
+            self._emit(SignedOutElsewhere(full))
+            return
         self._emit(StreamErrorReceived(condition, str(error["text"] or "")))
 
     @_guarded
     def _on_disconnected(self, reason: Any) -> None:
+        was_online = self._online
         self._online = False
+        self._stop_keepalive()
         self._emit(Disconnected(str(reason or "")))
+        if not was_online and not self._last_failure:
+            self._last_failure = "The server closed the connection."
+        self._schedule_retry(self._last_failure or "The connection was lost.")

@@ -33,6 +33,7 @@ class MainScreen(Screen[None]):
     | ctrl+w      | close the current chat tab       |
     | alt+right   | next tab                         |
     | alt+left    | previous tab                     |
+    | f5          | reconnect now                    |
     | escape      | back to the input line           |
     | /           | start a command (from anywhere)  |
     """
@@ -43,6 +44,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+w", "close_tab", "Close tab", id="tab.close"),
         Binding("alt+right", "next_tab", "Next tab", id="tab.next"),
         Binding("alt+left", "previous_tab", "Prev tab", id="tab.previous"),
+        Binding("f5", "reconnect", "Reconnect", id="connection.reconnect"),
         Binding("escape", "focus_input", "Input", show=False, id="input.focus"),
     ]
 
@@ -85,8 +87,8 @@ class MainScreen(Screen[None]):
             super().__init__()
             self.peer = peer
 
-    class RosterCommandRequested(Message):
-        """A roster-management command (``/add``, ``/accept``, ...) to carry out."""
+    class CommandRequested(Message):
+        """A command for the app to carry out (``/add``, ``/reconnect``, ``/passwd``...)."""
 
         def __init__(self, command: commands.Command) -> None:
             super().__init__()
@@ -199,7 +201,7 @@ class MainScreen(Screen[None]):
             case commands.HelpCommand(topic=topic):
                 self._show_help(topic)
             case _:
-                self.post_message(self.RosterCommandRequested(command))
+                self.post_message(self.CommandRequested(command))
 
     def _show_help(self, topic: str | None) -> None:
         console = self.tabs.console
@@ -224,6 +226,9 @@ class MainScreen(Screen[None]):
     def action_choose_presence(self) -> None:
         self.presence.focus()
         self.presence.action_show_overlay()
+
+    def action_reconnect(self) -> None:
+        self.post_message(self.CommandRequested(commands.ReconnectCommand()))
 
     def action_focus_input(self) -> None:
         self.composer.focus()
