@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from xmpptui import __version__
 from xmpptui.jid import is_valid_bare_jid, split_jid
 from xmpptui.models import Show
 from xmpptui.store import paths
+from xmpptui.store.accounts import default_resource, ensure_resource
 from xmpptui.store.config import AccountConfig, ConfigError, load_config
 
 log = logging.getLogger("xmpptui")
@@ -42,6 +42,8 @@ class Launch:
     resource: str
     password_command: str | None
     ca_file: Path | None
+    direct_tls: bool | None
+    pinned_keys: tuple[str, ...]
     presence: Show
     status: str
 
@@ -54,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("jid", nargs="?", help="the account to use, e.g. alice@example.org")
     parser.add_argument("--host", help="connect to HOST instead of looking up the JID's domain")
     parser.add_argument("--port", type=int, help="connect to PORT (default 5222, with --host)")
-    parser.add_argument("--resource", help="resource name (default: xmpptui-<this host>)")
+    parser.add_argument(
+        "--resource",
+        help="resource name (default: xmpptui-<host>-<4 random chars>, created once, kept in config)",
+    )
     parser.add_argument("--register", action="store_true", help="create the account first")
     parser.add_argument(
         "--password-command",
@@ -67,9 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def default_resource() -> str:
-    host = "".join(ch for ch in socket.gethostname() if ch.isalnum() or ch in "-_.")
-    return f"xmpptui-{host or 'host'}"
+def installation_resource(jid: str) -> str:
+    """The resource kept in config for this installation (created on first use).
+
+    If the config cannot be written (read-only, or the account is not a plain
+    table), an unsaved random one is used: never a shared, predictable name.
+    """
+    try:
+        return ensure_resource(paths.config_file(), jid)
+    except (ConfigError, OSError) as error:
+        log.warning("could not save the resource in the config: %s", error)
+        return default_resource()
 
 
 def resolve(args: argparse.Namespace) -> Launch:
@@ -107,9 +120,11 @@ def resolve(args: argparse.Namespace) -> Launch:
         jid=jid,
         host=host,
         port=port,
-        resource=args.resource or account.resource or default_resource(),
+        resource=args.resource or account.resource or installation_resource(jid),
         password_command=args.password_command or account.password_command,
         ca_file=ca_file,
+        direct_tls=None if account.tls is None else account.tls == "direct",
+        pinned_keys=account.pinned_keys,
         presence=account.presence,
         status=account.status,
     )
@@ -131,6 +146,7 @@ async def run_app(launch: Launch) -> int:
                 host=launch.host,
                 port=launch.port,
                 ca_file=launch.ca_file,
+                direct_tls=launch.direct_tls,
             )
         )
 

@@ -73,3 +73,26 @@ def test_bad_config_names_file_and_line(tmp_path: Path) -> None:
     assert "config.toml" in result.stderr and "port" in result.stderr
     assert "Traceback" not in result.stderr
     assert config.read_text() == '[accounts."alice@example.org"]\nport = "five"\n'
+
+
+def test_resource_is_created_once_per_installation_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from xmpptui import cli
+    from xmpptui.store.config import load_config
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    args = cli.build_parser().parse_args(["alice@example.org"])
+    first = cli.resolve(args).resource
+    assert re.fullmatch(r"xmpptui-[a-z0-9-]+-[a-z0-9]{4}", first)
+    assert (
+        load_config(tmp_path / "config" / "xmpptui" / "config.toml")
+        .account("alice@example.org")
+        .resource
+        == first
+    )  # type: ignore[union-attr]
+    assert cli.resolve(args).resource == first
+    explicit = cli.build_parser().parse_args(["alice@example.org", "--resource", "phone"])
+    assert cli.resolve(explicit).resource == "phone"

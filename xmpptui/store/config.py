@@ -14,6 +14,11 @@ Shape::
     presence = "away"               # available | chat | away | xa | dnd
     status = "Lunch"
     priority = 5                    # -128..127
+    tls = "direct"                  # starttls | direct (default: from the port)
+    pinned_keys = ["sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="]
+
+``pinned_keys`` are SHA-256 hashes of trusted server public keys (SPKI), in
+the ``sha256/<base64>`` form of :attr:`CertificateInfo.spki_sha256`.
 
 Passwords never live here: a ``password`` key is refused with a
 :class:`ConfigError` pointing to the keyring and ``password_command``.
@@ -23,17 +28,20 @@ Every problem is reported as one sentence naming the file and the line or key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from xmpptui.models import SELECTABLE_SHOWS, Show
 from xmpptui.store.paths import config_file, display_path
 
-_ACCOUNT_KEYS = (
+#: The keys an ``[accounts."<jid>"]`` table may hold, in documentation order.
+ACCOUNT_KEYS = (
     "host",
     "port",
     "resource",
@@ -42,6 +50,8 @@ _ACCOUNT_KEYS = (
     "presence",
     "status",
     "priority",
+    "tls",
+    "pinned_keys",
 )
 _UI_KEYS = ("bell",)
 _TOP_KEYS = ("accounts", "ui")
@@ -49,6 +59,13 @@ _PASSWORD_HINT = (
     "passwords are never read from the config file, so keep it in the system keyring "
     "(service xmpptui) or set password_command instead"
 )
+_PIN_PREFIX = "sha256/"
+_PIN_FORM = re.compile(r"sha256/[A-Za-z0-9+/]{43}=")
+
+#: How to start TLS: ``"starttls"`` upgrades a plain connection, ``"direct"`` is
+#: XEP-0368 TLS from the first byte. ``None`` (unset) means decided from the port.
+TlsMode = Literal["starttls", "direct"]
+TLS_MODES: tuple[TlsMode, ...] = get_args(TlsMode)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
@@ -70,6 +87,8 @@ class AccountConfig:
     presence: Show = Show.AVAILABLE
     status: str = ""
     priority: int = 0
+    tls: TlsMode | None = None
+    pinned_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +209,7 @@ class _Checker:
             raise self.fail(name, "is not a bare JID like user@example.org")
         if not isinstance(table, dict):
             raise self.fail(name, "must be a table of settings")
-        self._check_keys(table, f"{name}.", _ACCOUNT_KEYS)
+        self._check_keys(table, f"{name}.", ACCOUNT_KEYS)
 
         def get(key: str, check: Callable[[str, object], Any]) -> Any:
             return check(f"{name}.{key}", table[key]) if key in table else None
@@ -207,6 +226,8 @@ class _Checker:
             presence=presence or Show.AVAILABLE,
             status=get("status", self._any_text) or "",
             priority=get("priority", _int_check(self, -128, 127)) or 0,
+            tls=get("tls", self._tls),
+            pinned_keys=get("pinned_keys", self._pins) or (),
         )
 
     def _any_text(self, key: str, value: object) -> str:
@@ -223,6 +244,23 @@ class _Checker:
         path = Path(self._text(key, value)).expanduser()
         return path if path.is_absolute() else self._base / path
 
+    def _tls(self, key: str, value: object) -> TlsMode:
+        for mode in TLS_MODES:
+            if value == mode:
+                return mode
+        raise self.fail(key, f"must be one of {', '.join(TLS_MODES)}")
+
+    def _pins(self, key: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, 'must be a list of "sha256/<base64>" strings')
+        for index, pin in enumerate(value):
+            if not isinstance(pin, str) or not is_valid_pin(pin):
+                raise self.fail(
+                    f"{key}[{index}]",
+                    'is not a SHA-256 key pin like "sha256/<44 base64 characters>"',
+                )
+        return tuple(value)
+
     def _show(self, key: str, value: object) -> Show:
         choices = [show.value for show in SELECTABLE_SHOWS]
         if not isinstance(value, str) or value not in choices:
@@ -237,6 +275,16 @@ def _int_check(checker: _Checker, low: int, high: int) -> Callable[[str, object]
         return value
 
     return check
+
+
+def is_valid_pin(pin: str) -> bool:
+    """Whether ``pin`` is ``sha256/`` + the standard base64 of a 32-byte digest."""
+    if not _PIN_FORM.fullmatch(pin):
+        return False
+    try:
+        return len(base64.b64decode(pin.removeprefix(_PIN_PREFIX), validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _quote_key(key: str) -> str:
