@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="connect to PORT (default 5222, with --host)")
     parser.add_argument(
         "--resource",
-        help="resource name (default: xmpptui-<host>-<4 random chars>, created once, kept in config)",
+        help="resource name (default: xmpptui-<host>-<4 random chars>, kept in config)",
     )
     parser.add_argument("--register", action="store_true", help="create the account first")
     parser.add_argument(

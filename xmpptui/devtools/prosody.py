@@ -29,10 +29,11 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TypeAlias
 from xml.sax.saxutils import escape as xml_escape
 
 MODULES = (
@@ -44,6 +45,10 @@ _USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _BIND_FAILURES = ("Failed to open server port", "Error binding encrypted port")
 _ADMIN_NS = "xmpp:prosody.im/admin"
 _MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
+_LUA_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: A Python value that ``lua_value`` can write as a Lua literal.
+LuaValue: TypeAlias = "str | int | float | bool | Sequence[LuaValue] | Mapping[str, LuaValue]"
 
 
 class ProsodyError(RuntimeError):
@@ -86,6 +91,22 @@ def lua_string(text: str) -> str:
     return f'"{body}"'
 
 
+def lua_value(value: LuaValue) -> str:
+    """Write ``value`` as a Lua literal: str, bool, number, list (array) or mapping (table)."""
+    if isinstance(value, str):
+        return lua_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        for key in value:
+            if not _LUA_NAME_RE.fullmatch(key):
+                raise ValueError(f"not a Lua table key: {key!r}")
+        return "{ " + ", ".join(f"{k} = {lua_value(v)}" for k, v in value.items()) + " }"
+    return "{ " + ", ".join(lua_value(v) for v in value) + " }"
+
+
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     """Ask the kernel for ``count`` distinct free TCP ports on ``host``."""
     with contextlib.ExitStack() as stack:
@@ -97,19 +118,26 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
         return ports
 
 
-def make_certificates(tls_dir: Path, domain: str) -> tuple[Path, Path, Path]:
+def make_certificates(
+    tls_dir: Path, domain: str, *, alt_names: Sequence[str] = ()
+) -> tuple[Path, Path, Path]:
     """Create a small CA and a leaf for ``domain`` with openssl; return (ca, cert, key).
 
-    The extensions satisfy Python's ``VERIFY_X509_STRICT`` (default in 3.13):
-    CA with critical basicConstraints, keyCertSign/cRLSign and SKI; leaf with
-    SAN, serverAuth, SKI and AKI. Existing files are reused.
+    The leaf's subjectAltName lists ``domain`` then ``alt_names`` (other virtual
+    hosts). The extensions satisfy Python's ``VERIFY_X509_STRICT`` (default in
+    3.13): CA with critical basicConstraints, keyCertSign/cRLSign and SKI; leaf
+    with SAN, serverAuth, SKI and AKI. Existing files are reused when they were
+    made for the same names.
     """
     ca, cert, key = (
         tls_dir / "ca.pem",
         tls_dir / "certs" / f"{domain}.crt",
         tls_dir / "certs" / f"{domain}.key",
     )
-    if ca.is_file() and cert.is_file() and key.is_file():
+    names = list(dict.fromkeys([domain, *alt_names]))
+    names_file = tls_dir / "certs" / f"{domain}.names"  # absent: made for domain alone
+    made_for = names_file.read_text().split() if names_file.is_file() else [domain]
+    if ca.is_file() and cert.is_file() and key.is_file() and made_for == names:
         return ca, cert, key
     openssl = find_executable("openssl")
     (tls_dir / "certs").mkdir(parents=True, exist_ok=True)
@@ -120,7 +148,8 @@ def make_certificates(tls_dir: Path, domain: str) -> tuple[Path, Path, Path]:
         "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
         "[v3_leaf]\nbasicConstraints = critical, CA:FALSE\n"
         "keyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
-        f"subjectAltName = DNS:{domain}\nsubjectKeyIdentifier = hash\n"
+        f"subjectAltName = {', '.join(f'DNS:{name}' for name in names)}\n"
+        "subjectKeyIdentifier = hash\n"
         "authorityKeyIdentifier = keyid:always\n"
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -140,6 +169,10 @@ def make_certificates(tls_dir: Path, domain: str) -> tuple[Path, Path, Path]:
         if done.returncode != 0:
             raise ProsodyError(f"openssl failed ({argv[1]}): {done.stderr.strip()[-500:]}")
     csr.unlink()
+    if len(names) > 1:
+        names_file.write_text("\n".join(names) + "\n")
+    else:
+        names_file.unlink(missing_ok=True)
     return ca, cert, key
 
 
@@ -149,6 +182,11 @@ class ProsodyServer:
     After ``start()``: ``host`` ("127.0.0.1"), ``port`` (c2s, STARTTLS),
     ``direct_tls_port`` (XEP-0368), ``domain`` and ``ca_file`` (the CA to trust).
     Restarting keeps the same ports when they are still free.
+
+    ``extra_hosts`` adds virtual hosts after ``domain``, each with its own
+    options (written with ``lua_value``), e.g. a host that refuses registration:
+    ``extra_hosts={"closed.localhost": {"allow_registration": False}}``. The
+    certificate covers them all.
     """
 
     def __init__(
@@ -159,9 +197,11 @@ class ProsodyServer:
         host: str = "127.0.0.1",
         startup_timeout: float = 20.0,
         log_level: str = "info",
+        extra_hosts: Mapping[str, Mapping[str, LuaValue]] | None = None,
     ) -> None:
         self.directory = Path(directory).resolve()
         self.domain = domain
+        self.extra_hosts = dict(extra_hosts or {})
         self.host = host
         self.port = 0
         self.direct_tls_port = 0
@@ -181,6 +221,11 @@ class ProsodyServer:
     # -- lifecycle ---------------------------------------------------------
 
     @property
+    def hosts(self) -> tuple[str, ...]:
+        """Every virtual host: ``domain`` first, then ``extra_hosts``."""
+        return (self.domain, *self.extra_hosts)
+
+    @property
     def running(self) -> bool:
         """True while the Prosody process is alive."""
         return self._process is not None and self._process.poll() is None
@@ -198,7 +243,9 @@ class ProsodyServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(exist_ok=True)
         (self.directory / "plugins").mkdir(exist_ok=True)
-        _, cert, key = make_certificates(self.directory / "tls", self.domain)
+        _, cert, key = make_certificates(
+            self.directory / "tls", self.domain, alt_names=tuple(self.extra_hosts)
+        )
         self._choose_admin_socket()
         for attempt in range(3):
             if (
@@ -251,11 +298,18 @@ class ProsodyServer:
 
     # -- accounts and admin shell -------------------------------------------
 
-    def create_account(self, username: str, password: str, *, exist_ok: bool = False) -> Account:
-        """Create ``username@domain`` (with ``exist_ok``, reset the password if it exists)."""
+    def create_account(
+        self, username: str, password: str, *, exist_ok: bool = False, host: str | None = None
+    ) -> Account:
+        """Create ``username@domain`` (with ``exist_ok``, reset the password if it exists).
+
+        ``host`` picks another of ``hosts`` than ``domain``.
+        """
         if not _USERNAME_RE.fullmatch(username):
             raise ValueError(f"unsupported username {username!r}: use [a-z0-9._-], lowercase")
-        account = Account(username, self.domain, password)
+        if host is not None and host not in self.hosts:
+            raise ValueError(f"{host!r} is not one of this server's hosts {self.hosts}")
+        account = Account(username, host or self.domain, password)
         jid, pw = lua_string(account.jid), lua_string(password)
         try:
             self.shell(f"user:create({jid}, {pw})", mask=(pw, password))
@@ -265,9 +319,9 @@ class ProsodyServer:
             self.shell(f"user:password({jid}, {pw})", mask=(pw, password))
         return account
 
-    def delete_account(self, username: str) -> None:
-        """Delete ``username@domain``."""
-        self.shell(f"user:delete({lua_string(f'{username}@{self.domain}')})")
+    def delete_account(self, username: str, *, host: str | None = None) -> None:
+        """Delete ``username@domain`` (or ``username@host``)."""
+        self.shell(f"user:delete({lua_string(f'{username}@{host or self.domain}')})")
 
     def shell(self, command: str, *, mask: tuple[str, ...] = (), timeout: float = 10.0) -> str:
         """Run one ``prosodyctl shell`` command over the admin socket; return its output.
@@ -331,7 +385,16 @@ network_settings = {{ nagle = false }}
 ssl = {{ certificate = {q(str(cert))}, key = {q(str(key))} }}
 
 VirtualHost {q(self.domain)}
-"""
+""" + "".join(self._virtual_host(name, options) for name, options in self.extra_hosts.items())
+
+    @staticmethod
+    def _virtual_host(name: str, options: Mapping[str, LuaValue]) -> str:
+        lines = [f"\nVirtualHost {lua_string(name)}"]
+        for key, value in options.items():
+            if not _LUA_NAME_RE.fullmatch(key):
+                raise ValueError(f"not a Prosody option name: {key!r}")
+            lines.append(f"    {key} = {lua_value(value)}")
+        return "\n".join(lines) + "\n"
 
     def _launch(self, prosody: str) -> None:
         self._socket_path().unlink(missing_ok=True)  # a stale one would look ready
