@@ -25,18 +25,23 @@ from xmpptui.ui import commands, render
 from xmpptui.ui.screens.conflict import ConflictScreen
 from xmpptui.ui.screens.main import MainScreen
 from xmpptui.ui.screens.password import PasswordScreen
+from xmpptui.ui.screens.trust import PinChangedScreen, TrustScreen
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.api import Session
 
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[str], Session]
+#: Persists the account's pinned keys (replacing the old ones) in the config.
+PinSaver = Callable[[tuple[str, ...]], Awaitable[None]]
 
 
 def new_resource(current: str) -> str:
     """A fresh resource after a conflict: the current one plus a random suffix."""
     base = current.rsplit("~", 1)[0]
     return f"{base}~{secrets.token_hex(2)}"
+
+
 _HISTORY_ON_OPEN = 200
 
 
@@ -58,6 +63,7 @@ class XmppTuiApp(App[int]):
         history: AsyncHistory | None = None,
         presence: Show = Show.AVAILABLE,
         status: str = "",
+        save_pins: PinSaver | None = None,
     ) -> None:
         super().__init__()
         self.account = account
@@ -65,6 +71,7 @@ class XmppTuiApp(App[int]):
         self._passwords = passwords
         self._history = history
         self._presence = (presence, status)
+        self._save_pins = save_pins
         self.session: Session | None = None
         self._remember: str | None = None
         self._main = MainScreen(account)
@@ -75,6 +82,8 @@ class XmppTuiApp(App[int]):
             ev.ConnectionFailed: self._ev_connection_failed,
             ev.SignedOutElsewhere: self._ev_signed_out_elsewhere,
             ev.CertificateRejected: self._ev_fatal,
+            ev.CertificateUntrusted: self._ev_certificate_untrusted,
+            ev.CertificateChanged: self._ev_certificate_changed,
             ev.AuthenticationFailed: self._ev_auth_failed,
             ev.StreamErrorReceived: self._ev_stream_error,
             ev.Disconnected: self._ev_disconnected,
@@ -184,6 +193,57 @@ class XmppTuiApp(App[int]):
         self._exit_code = 1
         self._set_state(ConnectionState.OFFLINE, event.reason)
         self._notice(event.reason, "error")
+
+    async def _ev_certificate_untrusted(self, event: ev.CertificateUntrusted) -> None:
+        self._set_state(ConnectionState.OFFLINE, event.reason)
+        self.main.tabs.console.add_notice(event.reason, style="red")
+        self.run_worker(self._ask_trust(event), exclusive=True, group="trust")
+
+    async def _ask_trust(self, event: ev.CertificateUntrusted) -> None:
+        choice = await self.push_screen_wait(
+            TrustScreen(event.info, event.server_name, event.reason)
+        )
+        pin = event.info.spki_sha256
+        if choice == "reject" or self.session is None:
+            self._exit_code = 1
+            self._notice("Certificate rejected: not connecting.", "error")
+            return
+        if choice == "always":
+            await self._persist_pins((pin,))
+        self._set_state(ConnectionState.CONNECTING, "trusting the server's key " + pin)
+        self.session.trust_keys((pin,))
+
+    async def _ev_certificate_changed(self, event: ev.CertificateChanged) -> None:
+        text = "The server's key changed since you pinned it: login stopped, nothing was sent."
+        self._set_state(ConnectionState.OFFLINE, text)
+        self.main.tabs.console.add_notice(text, style="red")
+        self._exit_code = 1
+        if event.info is None:
+            self._notice("The server's certificate could not be checked; login stopped.", "error")
+            return
+        self.run_worker(self._ask_replace_pin(event), exclusive=True, group="trust")
+
+    async def _ask_replace_pin(self, event: ev.CertificateChanged) -> None:
+        assert event.info is not None
+        choice = await self.push_screen_wait(
+            PinChangedScreen(event.info, event.pinned, event.server_name)
+        )
+        if choice != "replace" or self.session is None:
+            return
+        pin = event.info.spki_sha256
+        await self._persist_pins((pin,))
+        self._set_state(ConnectionState.CONNECTING, "trusting the new key " + pin)
+        self.session.trust_keys((pin,))
+
+    async def _persist_pins(self, pins: tuple[str, ...]) -> None:
+        if self._save_pins is None:
+            return
+        try:
+            await self._save_pins(pins)
+        except Exception as error:  # config unwritable: say so, keep going for this run
+            self._notice(f"The key could not be saved in the config: {error}", "warning")
+        else:
+            self.main.tabs.console.add_notice("The server's key is now pinned in the config.")
 
     async def _ev_auth_failed(self, event: ev.AuthenticationFailed) -> None:
         self._set_state(ConnectionState.OFFLINE, event.reason)
@@ -301,4 +361,4 @@ class XmppTuiApp(App[int]):
         self.notify(render.clean_body(text), severity=severity, markup=False)  # type: ignore[arg-type]
 
 
-__all__ = ["SessionFactory", "XmppTuiApp", "commands"]
+__all__ = ["PinSaver", "SessionFactory", "XmppTuiApp", "commands"]

@@ -133,6 +133,7 @@ def resolve(args: argparse.Namespace) -> Launch:
 async def run_app(launch: Launch) -> int:
     """Build the store, the session factory and the app inside the running loop."""
     from xmpptui.app import XmppTuiApp
+    from xmpptui.store.accounts import replace_pins_async
     from xmpptui.store.credentials import PasswordSource
     from xmpptui.store.history import AsyncHistory, HistoryError
     from xmpptui.xmpp.session import ConnectionSettings, XmppSession
@@ -147,8 +148,12 @@ async def run_app(launch: Launch) -> int:
                 port=launch.port,
                 ca_file=launch.ca_file,
                 direct_tls=launch.direct_tls,
+                pins=launch.pinned_keys,
             )
         )
+
+    async def save_pins(pins: tuple[str, ...]) -> None:
+        await replace_pins_async(paths.config_file(), launch.jid, pins)
 
     history = AsyncHistory(paths.history_db())
     try:
@@ -164,6 +169,7 @@ async def run_app(launch: Launch) -> int:
         history=history,
         presence=launch.presence,
         status=launch.status,
+        save_pins=save_pins,
     )
     try:
         code = await app.run_async()

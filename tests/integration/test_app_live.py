@@ -119,3 +119,38 @@ async def test_wrong_password_from_command_shows_prompt(
         await pilot.press(*alice.password, "enter")
         await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
         assert not isinstance(app.screen, PasswordScreen)
+
+
+async def test_untrusted_certificate_trust_screen_pins_and_connects(
+    prosody: ProsodyServer, new_account: Any, no_keyring: None
+) -> None:
+    from xmpptui.ui.screens.trust import TrustScreen
+
+    alice = new_account("alice")
+    saved: list[tuple[str, ...]] = []
+
+    async def save_pins(pins: tuple[str, ...]) -> None:
+        saved.append(pins)
+
+    def make_session(password: str) -> XmppSession:  # no --ca-file: the system store
+        return XmppSession(
+            ConnectionSettings(
+                jid=alice.jid,
+                password=password,
+                resource="xmpptui-live",
+                host=prosody.host,
+                port=prosody.port,
+            )
+        )
+
+    command = f"printf '%s\\n' {shlex.quote(alice.password)}"
+    app = XmppTuiApp(
+        alice.jid, make_session, PasswordSource(alice.jid, command), save_pins=save_pins
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: isinstance(app.screen, TrustScreen), 10)
+        assert app.main.status.state is ConnectionState.OFFLINE
+        await pilot.press("a")  # trust always
+        await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
+        assert len(saved) == 1 and saved[0][0].startswith("sha256/")
+        assert "pinned" in log_text(app)

@@ -98,13 +98,40 @@ async def test_wrong_password_fails_once_without_retrying(new_account, run_sessi
     assert len(rec.of(ev.Connecting)) == 1  # no reconnect loop
 
 
-async def test_untrusted_certificate_is_rejected(new_account, run_session) -> None:
+async def test_untrusted_certificate_is_shown_then_trusted_once(new_account, run_session) -> None:
     alice = new_account("alice")
     rec = await run_session(alice, ca_file=None)  # the rig's CA is not in the system store
-    rejected = await rec.wait_for(ev.CertificateRejected)
-    assert "not trusted" in rejected.reason
-    assert not rec.of(ev.SessionStarted)
-    assert not rec.of(ev.AuthenticationFailed)
+    untrusted = await rec.wait_for(ev.CertificateUntrusted)
+    assert "not trusted" in untrusted.reason
+    assert untrusted.server_name == "localhost"
+    assert "localhost" in untrusted.info.names
+    assert untrusted.info.spki_sha256.startswith("sha256/")
+    assert not rec.of(ev.SessionStarted) and not rec.of(ev.AuthenticationFailed)
+    assert not rec.session.reconnect_pending
+
+    rec.session.trust_keys((untrusted.info.spki_sha256,))  # "trust once"
+    await rec.wait_for(ev.SessionStarted)
+
+
+async def test_changed_key_blocks_login(new_account, run_session) -> None:
+    alice = new_account("alice")
+    stale = "sha256/" + "A" * 43 + "="
+    rec = await run_session(alice, pins=(stale,))
+    changed = await rec.wait_for(ev.CertificateChanged)
+    assert changed.pinned == (stale,)
+    assert changed.info is not None and changed.info.spki_sha256 != stale
+    await rec.wait_for(ev.Disconnected)
+    assert not rec.of(ev.SessionStarted) and not rec.of(ev.AuthenticationFailed)
+    assert not rec.session.reconnect_pending  # never silently retried
+
+
+async def test_pinned_key_logs_in_without_the_ca(new_account, run_session, prosody) -> None:
+    from xmpptui.xmpp.tls import fetch_certificate, spki_pin
+
+    der = await fetch_certificate(prosody.host, prosody.port, prosody.domain, direct_tls=False)
+    alice = new_account("alice")
+    rec = await run_session(alice, ca_file=None, pins=(spki_pin(der),))
+    await rec.wait_for(ev.SessionStarted)
 
 
 async def test_unreachable_host_is_reported_with_a_retry(new_account, run_session) -> None:

@@ -218,3 +218,28 @@ async def test_conflict_asks_and_never_reconnects_by_itself() -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(rig.app.screen, ConflictScreen))
         assert len(rig.session.reconnects) == 2
+
+
+async def test_changed_pin_warns_and_only_replaces_on_confirmation() -> None:
+    from xmpptui.models import CertificateInfo
+    from xmpptui.ui.screens.trust import PinChangedScreen
+
+    info = CertificateInfo(
+        "CN=example.org",
+        "CN=Other CA",
+        ("example.org",),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+        "sha256/" + "B" * 43 + "=",
+    )
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: rig.sessions and rig.session.started)
+        old = ("sha256/" + "A" * 43 + "=",)
+        rig.session.emit(ev.CertificateChanged(info, old, "example.org"))
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, PinChangedScreen))
+        assert "key changed" in rig.app.main.status.detail
+        await pilot.press("enter")  # the default is to reject
+        await wait_for(pilot, lambda: not isinstance(rig.app.screen, PinChangedScreen))
+        assert rig.session.trusted == []
+        assert rig.app.main.status.state is ConnectionState.OFFLINE

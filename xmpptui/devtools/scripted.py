@@ -35,6 +35,7 @@ class ScriptedSession:
         self.closed = False
         self.resource_name = "xmpptui-scripted"
         self.reconnects: list[str | None] = []
+        self.trusted: list[tuple[str, ...]] = []
         self.clock: Callable[[], datetime] = _utc_now
 
     @property
@@ -49,6 +50,9 @@ class ScriptedSession:
         self.reconnects.append(resource)
         if resource:
             self.resource_name = resource
+
+    def trust_keys(self, pins: tuple[str, ...]) -> None:
+        self.trusted.append(pins)
 
     async def events(self) -> AsyncIterator[SessionEvent]:
         while (event := await self.queue.get()) is not None:

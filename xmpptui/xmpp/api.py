@@ -43,6 +43,10 @@ class Session(Protocol):
         """Connect again at once, optionally with another resource (after a conflict)."""
         ...
 
+    def trust_keys(self, pins: tuple[str, ...]) -> None:
+        """Connect again trusting exactly these SPKI pins (``sha256/<base64>``)."""
+        ...
+
     async def close(self) -> None:
         """Send unavailable presence, close the stream and stop emitting events."""
         ...

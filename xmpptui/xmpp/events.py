@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from xmpptui.models import ChatMessage, Contact, Show
+from xmpptui.models import CertificateInfo, ChatMessage, Contact, Show
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,31 @@ class CertificateRejected:
     """TLS failed because the server's certificate is not trusted. No auth was sent."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUntrusted:
+    """The system does not trust the server's certificate; nothing was sent.
+
+    ``info`` is what a probe connection (no authentication) found, so the user
+    can decide: reject, trust once, or pin it.
+    """
+
+    info: CertificateInfo
+    server_name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateChanged:
+    """The server's key does not match the pinned one: login stopped, nothing sent.
+
+    ``info`` is ``None`` when the certificate could not even be read.
+    """
+
+    info: CertificateInfo | None
+    pinned: tuple[str, ...]
+    server_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +166,8 @@ SessionEvent = (
     | ConnectionFailed
     | SignedOutElsewhere
     | CertificateRejected
+    | CertificateUntrusted
+    | CertificateChanged
     | AuthenticationFailed
     | StreamErrorReceived
     | Disconnected

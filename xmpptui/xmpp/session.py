@@ -27,12 +27,14 @@ from typing import Any
 from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 
-from xmpptui.models import ChatMessage, Show
-from xmpptui.xmpp import translate
+from xmpptui.models import CertificateInfo, ChatMessage, Show
+from xmpptui.xmpp import tls, translate
 from xmpptui.xmpp.client import DIRECT_TLS_PORT, FATAL_STREAM_ERRORS, Timing, XmppClient
 from xmpptui.xmpp.events import (
     AuthenticationFailed,
+    CertificateChanged,
     CertificateRejected,
+    CertificateUntrusted,
     Connecting,
     ConnectionFailed,
     ContactRemoved,
@@ -62,6 +64,7 @@ class ConnectionSettings:
     port: int | None = None
     ca_file: Path | None = None
     direct_tls: bool | None = None  # None: decided from the port
+    pins: tuple[str, ...] = ()  # SPKI pins: when set, they decide trust, not the CA store
 
     def __repr__(self) -> str:  # never show the password
         return f"ConnectionSettings(jid={self.jid!r}, host={self.host!r}, port={self.port!r})"
@@ -105,6 +108,7 @@ class XmppSession:
         self._attempt = 0  # automatic attempts since the last success
         self._retry: asyncio.TimerHandle | None = None
         self._keepalive: asyncio.Task[None] | None = None
+        self._probe: asyncio.Future[None] | None = None
 
     # ----------------------------------------------------------------- API
     @property
@@ -150,6 +154,12 @@ class XmppSession:
         elif self._client is not None and (self._online or self._client.transport is not None):
             self._discard_client()
         self._connect()
+
+    def trust_keys(self, pins: tuple[str, ...]) -> None:
+        """Connect again, trusting exactly these public keys (trust once / pin)."""
+        self._settings = dataclasses.replace(self._settings, pins=pins)
+        self._discard_client()
+        self.reconnect_now()
 
     def _connect(self) -> None:
         if self._closing:
@@ -198,6 +208,8 @@ class XmppSession:
         self._closing = True
         self._cancel_retry()
         self._stop_keepalive()
+        if self._probe is not None:
+            self._probe.cancel()
         client = self._client
         if client is not None:
             client.cancel_connection_attempt()
@@ -238,7 +250,9 @@ class XmppSession:
                 direct = settings.port == DIRECT_TLS_PORT
             client.enable_direct_tls = direct
             client.enable_starttls = not direct
-        if settings.ca_file is not None:
+        if settings.pins:  # the pinned key decides, checked before any auth
+            tls.PinGuard(settings.pins, self._on_pin_mismatch).install(client)
+        elif settings.ca_file is not None:
             client.ca_certs = settings.ca_file
         for plugin in ("xep_0030", "xep_0199", "xep_0203"):
             client.register_plugin(plugin)
@@ -355,10 +369,37 @@ class XmppSession:
         detail = getattr(error, "verify_message", None) or getattr(error, "reason", None)
         reason = "The server's certificate is not trusted"
         reason += f" ({detail})." if detail else "."
-        reason += " Nothing was sent; use --ca-file for a self-hosted server."
-        self._emit(CertificateRejected(reason))
         if self._client is not None:
             self._client.abort()
+        self._probe = asyncio.ensure_future(self._probe_certificate(reason))
+
+    def _tls_target(self) -> tuple[str, int, bool]:
+        """Where the probe goes: the explicit host/port, else the domain's default port."""
+        settings = self._settings
+        domain = settings.jid.partition("@")[2]
+        port = settings.port or 5222
+        direct = settings.direct_tls
+        if direct is None:
+            direct = port == DIRECT_TLS_PORT
+        return settings.host or domain, port, direct
+
+    async def _probe_certificate(self, reason: str) -> None:
+        """Fetch the certificate (no auth) so the user can decide whether to trust it."""
+        host, port, direct = self._tls_target()
+        domain = self._settings.jid.partition("@")[2]
+        try:
+            der = await tls.fetch_certificate(host, port, domain, direct_tls=direct)
+            info = tls.certificate_info(der)
+        except (tls.CertificateProbeError, ValueError) as error:
+            self._emit(CertificateRejected(f"{reason} {error}"))
+            return
+        self._emit(CertificateUntrusted(info, domain, reason))
+
+    def _on_pin_mismatch(self, info: CertificateInfo | None) -> None:
+        """The PinGuard already aborted the connection (in connection_made)."""
+        self._stop_reconnecting()
+        domain = self._settings.jid.partition("@")[2]
+        self._emit(CertificateChanged(info, self._settings.pins, domain))
 
     @_guarded
     def _on_auth_failed(self, _event: Any = None) -> None:

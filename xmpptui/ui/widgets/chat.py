@@ -91,6 +91,7 @@ class ChatTabs(TabbedContent):
         super().__init__(id=id)
         self._pane_of: dict[str, str] = {}
         self._peer_of: dict[str, str] = {}
+        self._logs: dict[str, ChatLog] = {}  # by peer; children may not be mounted yet
         self._next = 0
 
     @staticmethod
@@ -115,10 +116,7 @@ class ChatTabs(TabbedContent):
         return jid in self._pane_of
 
     def log_for(self, jid: str) -> ChatLog | None:
-        pane_id = self._pane_of.get(jid)
-        if pane_id is None:
-            return None
-        return self.get_pane(pane_id).query_one(ChatLog)
+        return self._logs.get(jid)
 
     async def open_peer(self, jid: str, title: str, *, focus: bool = True) -> ChatLog:
         """Open (or find) the tab for ``jid``; switch to it when ``focus``."""
@@ -129,10 +127,11 @@ class ChatTabs(TabbedContent):
             self._pane_of[jid] = pane_id
             self._peer_of[pane_id] = jid
             log = ChatLog(id=f"log-{pane_id}")
+            self._logs[jid] = log
             await self.add_pane(TabPane(render.identity_content(title), log, id=pane_id))
         if focus:
             self.active = pane_id
-        return self.get_pane(pane_id).query_one(ChatLog)
+        return self._logs[jid]
 
     async def close_active(self) -> str | None:
         """Close the focused conversation tab; return its JID (the console stays)."""
@@ -141,6 +140,7 @@ class ChatTabs(TabbedContent):
         if jid is None:
             return None
         del self._pane_of[jid]
+        del self._logs[jid]
         await self.remove_pane(pane_id)
         return jid
 
