@@ -14,12 +14,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from slixmpp import JID, ClientXMPP
 
 import xmpptui
 from tests.rig import AccountFactory, ClientFactory, record, subscription, wait_until
 from xmpptui.devtools.peer import HELP, reply_to
-from xmpptui.devtools.prosody import ProsodyError, ProsodyServer, make_certificates
+from xmpptui.devtools.prosody import (
+    ProsodyError,
+    ProsodyServer,
+    lua_value,
+    make_certificates,
+)
 from xmpptui.devtools.provision import ClientFailedError, befriend, online
 
 SOURCE_ROOT = str(Path(xmpptui.__file__).resolve().parents[1])
@@ -105,6 +111,41 @@ async def test_a_certificate_from_another_ca_is_refused(
     with pytest.raises(ClientFailedError, match="CERTIFICATE_VERIFY_FAILED"):
         async with online(elsewhere, new_account(), direct_tls=direct_tls, timeout=5):
             pass
+
+
+def test_certificates_cover_extra_host_names_and_follow_changes(tmp_path: Path) -> None:
+    def names(cert: Path) -> list[str]:
+        loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+        san = loaded.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        return san.get_values_for_type(x509.DNSName)
+
+    _, cert, _ = make_certificates(tmp_path, "localhost", alt_names=["a.localhost", "b.localhost"])
+    assert names(cert) == ["localhost", "a.localhost", "b.localhost"]
+    made = cert.read_bytes()
+    make_certificates(tmp_path, "localhost", alt_names=["a.localhost", "b.localhost"])
+    assert cert.read_bytes() == made  # same names: reused
+
+    make_certificates(tmp_path, "localhost")  # other names: made again
+    assert names(cert) == ["localhost"]
+
+
+def test_extra_hosts_are_written_as_virtual_hosts(tmp_path: Path) -> None:
+    server = ProsodyServer(
+        tmp_path,
+        extra_hosts={"closed.localhost": {"allow_registration": False, "fields": ["a+", {"n": 1}]}},
+    )
+    assert server.hosts == ("localhost", "closed.localhost")
+    config = server._config(tmp_path / "c.crt", tmp_path / "c.key")
+    assert config.endswith(
+        'VirtualHost "closed.localhost"\n'
+        "    allow_registration = false\n"
+        '    fields = { "a\\043", { n = 1 } }\n'
+    )
+    assert lua_value({"t": "it's", "x": [True, 2.5]}) == '{ t = "it\\039s", x = { true, 2.5 } }'
+    with pytest.raises(ValueError, match="not a Lua table key"):
+        lua_value({"bad key": 1})
+    with pytest.raises(ValueError, match="not one of this server's hosts"):
+        server.create_account("someone", "password", host="elsewhere.localhost")
 
 
 async def test_any_password_survives_the_admin_shell(
