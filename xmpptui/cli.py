@@ -44,6 +44,7 @@ class Launch:
     ca_file: Path | None
     direct_tls: bool | None
     pinned_keys: tuple[str, ...]
+    register: bool
     presence: Show
     status: str
 
@@ -114,8 +115,6 @@ def resolve(args: argparse.Namespace) -> Launch:
     ca_file = Path(args.ca_file).expanduser() if args.ca_file else account.ca_file
     if ca_file is not None and not ca_file.is_file():
         raise UsageError(f"The CA file {ca_file} does not exist or is not a file.")
-    if args.register:
-        raise UsageError("--register is not available yet; create the account elsewhere.")
     return Launch(
         jid=jid,
         host=host,
@@ -125,6 +124,7 @@ def resolve(args: argparse.Namespace) -> Launch:
         ca_file=ca_file,
         direct_tls=None if account.tls is None else account.tls == "direct",
         pinned_keys=account.pinned_keys,
+        register=bool(args.register),
         presence=account.presence,
         status=account.status,
     )
@@ -136,6 +136,7 @@ async def run_app(launch: Launch) -> int:
     from xmpptui.store.accounts import replace_pins_async
     from xmpptui.store.credentials import PasswordSource
     from xmpptui.store.history import AsyncHistory, HistoryError
+    from xmpptui.xmpp.registration import NetworkRegistrar, RegistrationTarget
     from xmpptui.xmpp.session import ConnectionSettings, XmppSession
 
     def make_session(password: str) -> XmppSession:
@@ -151,6 +152,18 @@ async def run_app(launch: Launch) -> int:
                 pins=launch.pinned_keys,
             )
         )
+
+    local, _, domain = launch.jid.partition("@")
+    registrar = NetworkRegistrar(
+        RegistrationTarget(
+            domain=domain,
+            host=launch.host,
+            port=launch.port,
+            ca_file=launch.ca_file,
+            direct_tls=launch.direct_tls,
+            username=local,
+        )
+    )
 
     async def save_pins(pins: tuple[str, ...]) -> None:
         await replace_pins_async(paths.config_file(), launch.jid, pins)
@@ -170,6 +183,8 @@ async def run_app(launch: Launch) -> int:
         presence=launch.presence,
         status=launch.status,
         save_pins=save_pins,
+        registrar=registrar,
+        register_first=launch.register,
     )
     try:
         code = await app.run_async()

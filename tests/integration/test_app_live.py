@@ -154,3 +154,57 @@ async def test_untrusted_certificate_trust_screen_pins_and_connects(
         await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
         assert len(saved) == 1 and saved[0][0].startswith("sha256/")
         assert "pinned" in log_text(app)
+
+
+async def test_register_flag_creates_the_account_and_logs_in(
+    prosody: ProsodyServer, no_keyring: None
+) -> None:
+    import secrets as pysecrets
+
+    from textual.widgets import Input
+
+    from xmpptui.ui.screens.register import RegisterScreen
+    from xmpptui.xmpp.registration import NetworkRegistrar, RegistrationTarget
+
+    username = f"newbie{pysecrets.token_hex(3)}"
+    jid = f"{username}@{prosody.domain}"
+    password = "brand-new-pw"
+
+    def make_session(pw: str) -> XmppSession:
+        return XmppSession(
+            ConnectionSettings(
+                jid=jid,
+                password=pw,
+                resource="xmpptui-live",
+                host=prosody.host,
+                port=prosody.port,
+                ca_file=prosody.ca_file,
+            )
+        )
+
+    target = RegistrationTarget(
+        domain=prosody.domain,
+        host=prosody.host,
+        port=prosody.port,
+        ca_file=prosody.ca_file,
+        username=username,
+    )
+    app = XmppTuiApp(
+        jid,
+        make_session,
+        PasswordSource(jid),
+        registrar=NetworkRegistrar(target),
+        register_first=True,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: isinstance(app.screen, RegisterScreen), 10, lambda: log_text(app))
+        await wait_until(lambda: any(i.value == username for i in app.screen.query(Input)))
+        await wait_until(lambda: isinstance(app.focused, Input) and app.focused.password)
+        await pilot.press(*password, "tab", *password, "enter")
+        await wait_until(
+            lambda: app.main.status.state is ConnectionState.ONLINE,
+            10,
+            lambda: f"{app.main.status.detail} / {log_text(app)} / {app.screen}",
+        )
+        assert "was created" in log_text(app)
+        assert app.session is not None

@@ -2,7 +2,7 @@
 
 ``models``/``jid`` → stdlib; ``xmpp`` → slixmpp + models; ``store`` → stdlib and
 its own libraries + models; ``ui`` → textual + models + the session's event and
-interface types. Only ``xmpptui/app.py`` and ``xmpptui/cli.py`` cross layers.
+interface types. Only ``xmpptui/app/`` (the coordinator package) and ``xmpptui/cli.py`` cross layers.
 
 Two checks, both discovering modules by walking the package directories, so a
 new module is covered the day it is added:
@@ -250,7 +250,7 @@ def _violation(imported: str, rule: LayerRule) -> str | None:
             return None
         return (
             f"{imported} is another layer; the {rule.name} layer may use only "
-            f"{', '.join(rule.allowed_internal)} (only xmpptui/app.py and xmpptui/cli.py "
+            f"{', '.join(rule.allowed_internal)} (only xmpptui/app/ and xmpptui/cli.py "
             "cross layers)"
         )
     if top in rule.forbidden_external:

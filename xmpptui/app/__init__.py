@@ -9,47 +9,43 @@ intents (``MainScreen.SendRequested``...); the app turns them into session calls
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
-from xmpptui.models import ChatMessage, ConnectionState, ResourcePresence, Show
-from xmpptui.store import logs
+from xmpptui.app.account import (
+    AccountFlows,
+    PinSaver,
+    Registrar,
+    SessionFactory,
+)
+from xmpptui.models import (
+    ChatMessage,
+    ConnectionState,
+    ResourcePresence,
+    Show,
+)
 from xmpptui.store.credentials import PasswordSource
 from xmpptui.store.history import AsyncHistory
 from xmpptui.ui import commands, render
-from xmpptui.ui.screens.conflict import ConflictScreen
 from xmpptui.ui.screens.main import MainScreen
-from xmpptui.ui.screens.password import PasswordScreen
-from xmpptui.ui.screens.trust import PinChangedScreen, TrustScreen
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.api import Session
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[str], Session]
-#: Persists the account's pinned keys (replacing the old ones) in the config.
-PinSaver = Callable[[tuple[str, ...]], Awaitable[None]]
-
-
-def new_resource(current: str) -> str:
-    """A fresh resource after a conflict: the current one plus a random suffix."""
-    base = current.rsplit("~", 1)[0]
-    return f"{base}~{secrets.token_hex(2)}"
-
-
 _HISTORY_ON_OPEN = 200
 
 
-class XmppTuiApp(App[int]):
+class XmppTuiApp(AccountFlows):
     """The xmpptui application for one account."""
 
     TITLE = "xmpptui"
-    CSS_PATH = Path(__file__).parent / "ui" / "styles" / "app.tcss"
+    CSS_PATH = Path(__file__).parent.parent / "ui" / "styles" / "app.tcss"
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
     ]
@@ -64,6 +60,8 @@ class XmppTuiApp(App[int]):
         presence: Show = Show.AVAILABLE,
         status: str = "",
         save_pins: PinSaver | None = None,
+        registrar: Registrar | None = None,
+        register_first: bool = False,
     ) -> None:
         super().__init__()
         self.account = account
@@ -72,6 +70,9 @@ class XmppTuiApp(App[int]):
         self._history = history
         self._presence = (presence, status)
         self._save_pins = save_pins
+        self._registrar = registrar
+        self._register_first = register_first and registrar is not None
+        self._password_source = ""  # keyring | command | prompt | register
         self.session: Session | None = None
         self._remember: str | None = None
         self._main = MainScreen(account)
@@ -96,43 +97,9 @@ class XmppTuiApp(App[int]):
             ev.ErrorOccurred: self._ev_error,
         }
 
-    @property
-    def main(self) -> MainScreen:
-        return self._main
-
-    # ------------------------------------------------------------ start-up
     async def on_mount(self) -> None:
         await self.push_screen(self._main)
         self.run_worker(self._login(), exclusive=True, group="login")
-
-    async def _login(self, error: str = "") -> None:
-        """Find a password (keyring, command, prompt) and start the session."""
-        password: str | None = None
-        if not error:
-            found = await self._passwords.find()
-            for notice in found.notices:
-                self._notice(notice, "warning")
-            password = found.password
-        if password is None:
-            self._set_state(ConnectionState.OFFLINE, error or "waiting for the password")
-            entry = await self.push_screen_wait(
-                PasswordScreen(
-                    self.account, error=error, can_remember=self._passwords.keyring_usable
-                )
-            )
-            if entry is None:
-                await self.action_quit()
-                return
-            password = entry.password
-            self._remember = password if entry.remember else None
-        logs.add_secret(password)
-        self._set_state(ConnectionState.CONNECTING, "")
-        session = self._session_factory(password)
-        show, status = self._presence
-        session.set_presence(show, status)
-        self.session = session
-        self.run_worker(self._bridge(session), group="bridge")
-        await session.start()
 
     async def _bridge(self, session: Session) -> None:
         async for event in session.events():
@@ -162,6 +129,8 @@ class XmppTuiApp(App[int]):
             problem = await self._passwords.remember(password)
             if problem:
                 self._notice(problem, "warning")
+            else:
+                self._password_source = "remembered"
 
     async def _ev_connection_failed(self, event: ev.ConnectionFailed) -> None:
         detail = event.reason
@@ -171,89 +140,6 @@ class XmppTuiApp(App[int]):
         self._set_state(ConnectionState.CONNECTING, detail)
         self.main.tabs.console.add_notice(detail, style="yellow")
         self.main.roster.clear_presence()
-
-    async def _ev_signed_out_elsewhere(self, event: ev.SignedOutElsewhere) -> None:
-        text = f"Signed out: another client signed in as {event.full_jid}."
-        self._set_state(ConnectionState.OFFLINE, text)
-        self.main.tabs.console.add_notice(text, style="red")
-        self.main.roster.clear_presence()
-        self.run_worker(self._resolve_conflict(event.full_jid), exclusive=True, group="conflict")
-
-    async def _resolve_conflict(self, full_jid: str) -> None:
-        choice = await self.push_screen_wait(ConflictScreen(full_jid))
-        session = self.session
-        if session is None or choice == "offline":
-            return
-        if choice == "new":
-            session.reconnect_now(resource=new_resource(session.resource))
-        else:
-            session.reconnect_now()
-
-    async def _ev_fatal(self, event: ev.CertificateRejected) -> None:
-        self._exit_code = 1
-        self._set_state(ConnectionState.OFFLINE, event.reason)
-        self._notice(event.reason, "error")
-
-    async def _ev_certificate_untrusted(self, event: ev.CertificateUntrusted) -> None:
-        self._set_state(ConnectionState.OFFLINE, event.reason)
-        self.main.tabs.console.add_notice(event.reason, style="red")
-        self.run_worker(self._ask_trust(event), exclusive=True, group="trust")
-
-    async def _ask_trust(self, event: ev.CertificateUntrusted) -> None:
-        choice = await self.push_screen_wait(
-            TrustScreen(event.info, event.server_name, event.reason)
-        )
-        pin = event.info.spki_sha256
-        if choice == "reject" or self.session is None:
-            self._exit_code = 1
-            self._notice("Certificate rejected: not connecting.", "error")
-            return
-        if choice == "always":
-            await self._persist_pins((pin,))
-        self._set_state(ConnectionState.CONNECTING, "trusting the server's key " + pin)
-        self.session.trust_keys((pin,))
-
-    async def _ev_certificate_changed(self, event: ev.CertificateChanged) -> None:
-        text = "The server's key changed since you pinned it: login stopped, nothing was sent."
-        self._set_state(ConnectionState.OFFLINE, text)
-        self.main.tabs.console.add_notice(text, style="red")
-        self._exit_code = 1
-        if event.info is None:
-            self._notice("The server's certificate could not be checked; login stopped.", "error")
-            return
-        self.run_worker(self._ask_replace_pin(event), exclusive=True, group="trust")
-
-    async def _ask_replace_pin(self, event: ev.CertificateChanged) -> None:
-        assert event.info is not None
-        choice = await self.push_screen_wait(
-            PinChangedScreen(event.info, event.pinned, event.server_name)
-        )
-        if choice != "replace" or self.session is None:
-            return
-        pin = event.info.spki_sha256
-        await self._persist_pins((pin,))
-        self._set_state(ConnectionState.CONNECTING, "trusting the new key " + pin)
-        self.session.trust_keys((pin,))
-
-    async def _persist_pins(self, pins: tuple[str, ...]) -> None:
-        if self._save_pins is None:
-            return
-        try:
-            await self._save_pins(pins)
-        except Exception as error:  # config unwritable: say so, keep going for this run
-            self._notice(f"The key could not be saved in the config: {error}", "warning")
-        else:
-            self.main.tabs.console.add_notice("The server's key is now pinned in the config.")
-
-    async def _ev_auth_failed(self, event: ev.AuthenticationFailed) -> None:
-        self._set_state(ConnectionState.OFFLINE, event.reason)
-        self._notice(event.reason, "error")
-        self._remember = None
-        session, self.session = self.session, None
-        if session is not None:
-            await session.close()
-        self._exit_code = 1
-        self.run_worker(self._login(error=event.reason), exclusive=True, group="login")
 
     async def _ev_stream_error(self, event: ev.StreamErrorReceived) -> None:
         text = f"The server closed the connection ({event.condition})"
@@ -323,8 +209,27 @@ class XmppTuiApp(App[int]):
             self._set_state(ConnectionState.CONNECTING, "reconnecting")
             self.session.reconnect_now()
             return
+        if isinstance(command, commands.PasswdCommand):
+            self.run_worker(self._change_password(), exclusive=True, group="passwd")
+            return
         name = type(command).__name__.removesuffix("Command").lower()
         self._notice(f"/{name} is not available yet.", "warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Change password",
+            "Change the account's password on the server (/passwd)",
+            lambda: self._run_command(commands.PasswdCommand()),
+        )
+        yield SystemCommand(
+            "Reconnect",
+            "Connect again now (/reconnect, f5)",
+            lambda: self._run_command(commands.ReconnectCommand()),
+        )
+
+    def _run_command(self, command: commands.Command) -> None:
+        self.main.post_message(MainScreen.CommandRequested(command))
 
     async def on_main_screen_quit_requested(self, _event: MainScreen.QuitRequested) -> None:
         await self.action_quit()
@@ -349,16 +254,5 @@ class XmppTuiApp(App[int]):
     def _sender_name(self, message: ChatMessage) -> str:
         return "me" if message.outgoing else self.main.roster.display_name(message.sender)
 
-    def _set_state(self, state: ConnectionState, detail: str) -> None:
-        status = self.main.status
-        status.state = state
-        status.detail = detail
 
-    def _notice(self, text: str, severity: str = "information") -> None:
-        """A sentence for the user: a toast and a line in the console tab."""
-        style = {"error": "red", "warning": "yellow"}.get(severity, "")
-        self.main.tabs.console.add_notice(text, style=style)
-        self.notify(render.clean_body(text), severity=severity, markup=False)  # type: ignore[arg-type]
-
-
-__all__ = ["PinSaver", "SessionFactory", "XmppTuiApp", "commands"]
+__all__ = ["AccountFlows", "PinSaver", "Registrar", "SessionFactory", "XmppTuiApp"]

@@ -51,6 +51,9 @@ class ScriptedSession:
         if resource:
             self.resource_name = resource
 
+    async def change_password(self, new_password: str) -> None:
+        self.password = new_password
+
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         self.trusted.append(pins)
 

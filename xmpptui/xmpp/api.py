@@ -43,6 +43,10 @@ class Session(Protocol):
         """Connect again at once, optionally with another resource (after a conflict)."""
         ...
 
+    async def change_password(self, new_password: str) -> None:
+        """Change the password on the server; raises an exception with a sentence."""
+        ...
+
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         """Connect again trusting exactly these SPKI pins (``sha256/<base64>``)."""
         ...

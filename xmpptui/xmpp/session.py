@@ -28,7 +28,7 @@ from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 
 from xmpptui.models import CertificateInfo, ChatMessage, Show
-from xmpptui.xmpp import tls, translate
+from xmpptui.xmpp import registration, tls, translate
 from xmpptui.xmpp.client import DIRECT_TLS_PORT, FATAL_STREAM_ERRORS, Timing, XmppClient
 from xmpptui.xmpp.events import (
     AuthenticationFailed,
@@ -49,6 +49,7 @@ from xmpptui.xmpp.events import (
     SignedOutElsewhere,
     StreamErrorReceived,
 )
+from xmpptui.xmpp.regform import RegistrationError
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,18 @@ class XmppSession:
         elif self._client is not None and (self._online or self._client.transport is not None):
             self._discard_client()
         self._connect()
+
+    async def change_password(self, new_password: str) -> None:
+        """Change the account's password on the server (XEP-0077).
+
+        Raises ``RegistrationError`` (one sentence) when the server refuses or
+        we are offline. Later reconnects use the new password.
+        """
+        client = self._client
+        if client is None or not self._online:
+            raise RegistrationError("Not connected: the password was not changed.")
+        await registration.change_password(client, new_password)
+        self._settings = dataclasses.replace(self._settings, password=new_password)
 
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         """Connect again, trusting exactly these public keys (trust once / pin)."""

@@ -19,6 +19,7 @@ class PasswordEntry:
 
     password: str
     remember: bool
+    create_account: bool = False  # the user asked to create the account instead
 
     def __repr__(self) -> str:
         return f"PasswordEntry(password='***', remember={self.remember})"
@@ -66,8 +67,17 @@ class PasswordScreen(ModalScreen[PasswordEntry | None]):
     }
     """
 
-    def __init__(self, jid: str, *, error: str = "", notice: str = "", can_remember: bool) -> None:
+    def __init__(
+        self,
+        jid: str,
+        *,
+        error: str = "",
+        notice: str = "",
+        can_remember: bool,
+        can_create: bool = False,
+    ) -> None:
         super().__init__()
+        self._can_create = can_create
         self._jid = jid
         self._error = error
         self._notice = notice
@@ -91,6 +101,8 @@ class PasswordScreen(ModalScreen[PasswordEntry | None]):
                 yield Static(render.body_content(self._notice), id="notice")
             with Horizontal():
                 yield Button("Log in", variant="primary", id="login")
+                if self._can_create:
+                    yield Button("Create account", id="create")
                 yield Button("Quit", id="quit")
 
     def on_mount(self) -> None:
@@ -112,6 +124,8 @@ class PasswordScreen(ModalScreen[PasswordEntry | None]):
         event.stop()
         if event.button.id == "login":
             self._submit()
+        elif event.button.id == "create":
+            self.dismiss(PasswordEntry("", remember=False, create_account=True))
         else:
             self.dismiss(None)
 
