@@ -97,7 +97,7 @@ def resolve(args: argparse.Namespace) -> Launch:
         if len(config.accounts) == 1:
             jid = config.accounts[0].jid
         else:
-            raise UsageError("Which account? Run: xmpptui alice@example.org")
+            raise UsageError("Which account? Run: xmpptui alice@example.org")  # main() picks
     if not is_valid_bare_jid(jid):
         resource = split_jid(jid)[2] if "@" in jid else ""
         if resource:
@@ -195,10 +195,31 @@ async def run_app(launch: Launch) -> int:
     return code or 0
 
 
+def pick_account() -> tuple[str, bool] | None:
+    """``xmpptui`` with no JID: the account picker (add / create included)."""
+    from xmpptui.jid import normalize_bare_jid
+    from xmpptui.ui.picker import AccountPickerApp
+
+    try:
+        accounts = [account.jid for account in load_config().accounts]
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    pick = AccountPickerApp(accounts, is_valid_bare_jid).run()
+    if pick is None:
+        return None
+    return normalize_bare_jid(pick.jid), pick.create
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if not args.jid and sys.stdin.isatty() and sys.stdout.isatty():
+            picked = pick_account()
+            if picked is None:
+                return 0
+            args.jid, create = picked
+            args.register = args.register or create
         launch = resolve(args)
     except UsageError as error:
         print(f"xmpptui: {error}", file=sys.stderr)
