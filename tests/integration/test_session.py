@@ -139,7 +139,7 @@ async def test_unreachable_host_is_reported_with_a_retry(new_account, run_sessio
     (closed_port,) = free_ports(1)
     rec = await run_session(alice, port=closed_port)
     failure = await rec.wait_for(ev.ConnectionFailed, lambda e: e.retry_in is not None)
-    assert f"127.0.0.1:{closed_port}" in failure.reason
+    assert failure.reason == f"Cannot reach 127.0.0.1:{closed_port}: Connection refused."
     assert 0.75 <= failure.retry_in <= 1.25  # first delay: 1 s with ±25 % jitter
     assert failure.retry_at is not None
 

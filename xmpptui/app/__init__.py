@@ -134,9 +134,9 @@ class XmppTuiApp(AccountFlows):
 
     async def _ev_connection_failed(self, event: ev.ConnectionFailed) -> None:
         detail = event.reason
-        if event.retry_at is not None:
+        if event.retry_at is not None:  # the time first: the status line may be cut
             at = event.retry_at.astimezone().strftime("%H:%M:%S")
-            detail += f" Next attempt at {at} (f5 or /reconnect: now)."
+            detail = f"Next attempt at {at} (f5: now). {event.reason}"
         self._set_state(ConnectionState.CONNECTING, detail)
         self.main.tabs.console.add_notice(detail, style="yellow")
         self.main.roster.clear_presence()

@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import os
 import random
 import ssl
 import uuid
@@ -373,7 +374,8 @@ class XmppSession:
         target = self._settings.host or self._settings.jid.partition("@")[2]
         if self._settings.port:
             target = f"{target}:{self._settings.port}"
-        reason = getattr(error, "strerror", None) or str(error) or "connection failed"
+        errno = getattr(error, "errno", None)
+        reason = (os.strerror(errno) if errno else "") or str(error) or "connection failed"
         self._last_failure = f"Cannot reach {target}: {reason}."
 
     @_guarded
