@@ -2,7 +2,8 @@
 
 ``models``/``jid`` → stdlib; ``xmpp`` → slixmpp + models; ``store`` → stdlib and
 its own libraries + models; ``ui`` → textual + models + the session's event and
-interface types. Only ``xmpptui/app/`` (the coordinator package) and ``xmpptui/cli.py`` cross layers.
+interface types. Only ``xmpptui/app/`` (the coordinator package) and
+``xmpptui/cli.py`` cross layers.
 
 Two checks, both discovering modules by walking the package directories, so a
 new module is covered the day it is added:
