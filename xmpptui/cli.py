@@ -45,6 +45,7 @@ class Launch:
     direct_tls: bool | None
     pinned_keys: tuple[str, ...]
     register: bool
+    keymap: dict[str, str]
     presence: Show
     status: str
 
@@ -125,6 +126,7 @@ def resolve(args: argparse.Namespace) -> Launch:
         direct_tls=None if account.tls is None else account.tls == "direct",
         pinned_keys=account.pinned_keys,
         register=bool(args.register),
+        keymap=dict(config.keys),
         presence=account.presence,
         status=account.status,
     )
@@ -133,7 +135,7 @@ def resolve(args: argparse.Namespace) -> Launch:
 async def run_app(launch: Launch) -> int:
     """Build the store, the session factory and the app inside the running loop."""
     from xmpptui.app import XmppTuiApp
-    from xmpptui.store.accounts import replace_pins_async
+    from xmpptui.store.accounts import remember_presence_async, replace_pins_async
     from xmpptui.store.credentials import PasswordSource
     from xmpptui.store.history import AsyncHistory, HistoryError
     from xmpptui.xmpp.registration import NetworkRegistrar, RegistrationTarget
@@ -168,6 +170,9 @@ async def run_app(launch: Launch) -> int:
     async def save_pins(pins: tuple[str, ...]) -> None:
         await replace_pins_async(paths.config_file(), launch.jid, pins)
 
+    async def save_presence(show: Show, status: str) -> None:
+        await remember_presence_async(paths.config_file(), launch.jid, show, status)
+
     history = AsyncHistory(paths.history_db())
     try:
         await history.open()
@@ -183,6 +188,8 @@ async def run_app(launch: Launch) -> int:
         presence=launch.presence,
         status=launch.status,
         save_pins=save_pins,
+        save_presence=save_presence,
+        keymap=launch.keymap,
         registrar=registrar,
         register_first=launch.register,
     )

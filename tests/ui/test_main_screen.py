@@ -243,3 +243,39 @@ async def test_changed_pin_warns_and_only_replaces_on_confirmation() -> None:
         await wait_for(pilot, lambda: not isinstance(rig.app.screen, PinChangedScreen))
         assert rig.session.trusted == []
         assert rig.app.main.status.state is ConnectionState.OFFLINE
+
+
+async def test_keymap_from_config_remaps_bindings_and_presence_is_remembered() -> None:
+    saved: list[tuple[Show, str]] = []
+
+    async def save_presence(show: Show, status: str) -> None:
+        saved.append((show, status))
+
+    rig = Rig()
+    rig.app = rig.app.__class__(
+        ACCOUNT,
+        rig._make,
+        rig.passwords,
+        save_presence=save_presence,
+        keymap={"roster.focus": "f2"},
+    )
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(rig.app.focused, RosterView))
+        await pilot.press("escape", *"/status away out for lunch", "enter")
+        await wait_for(pilot, lambda: saved == [(Show.AWAY, "out for lunch")])
+        # Only the initial presence (from config) and the user's choice reached the session.
+        assert rig.session.presences == [(Show.AVAILABLE, ""), (Show.AWAY, "out for lunch")]
+
+
+async def test_remembered_presence_is_shown_and_not_overridden_at_start() -> None:
+    rig = Rig()
+    rig.app = rig.app.__class__(
+        ACCOUNT, rig._make, rig.passwords, presence=Show.XA, status="on holiday"
+    )
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await pilot.pause()
+        assert rig.session.presences == [(Show.XA, "on holiday")]
+        assert rig.app.main.presence.value == Show.XA

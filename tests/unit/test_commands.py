@@ -145,6 +145,10 @@ def test_help_table_covers_exactly_the_commands() -> None:
         "remove",
         "rename",
         "group",
+        "block",
+        "unblock",
+        "blocked",
+        "info",
         "status",
         "close",
         "quit",
@@ -213,3 +217,14 @@ def test_reconnect_and_passwd_take_no_arguments() -> None:
     assert c.parse("/passwd") == c.PasswdCommand()
     with pytest.raises(c.CommandError, match="Too many arguments"):
         c.parse("/passwd hunter2")  # a password typed here would land in input history
+
+
+def test_block_unblock_blocked_info() -> None:
+    from xmpptui.ui import commands as c
+
+    assert c.parse("/block Eve@Example.org") == c.BlockCommand("eve@example.org")
+    assert c.parse("/unblock eve@example.org") == c.UnblockCommand("eve@example.org")
+    assert c.parse("/blocked") == c.BlockedCommand()
+    assert c.parse("/info bob@example.org") == c.InfoCommand("bob@example.org")
+    with pytest.raises(c.CommandError, match="needs a JID"):
+        c.parse("/block")

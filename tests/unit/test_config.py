@@ -166,3 +166,17 @@ def test_default_path_comes_from_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyP
     (tmp_path / "xmpptui").mkdir()
     (tmp_path / "xmpptui" / "config.toml").write_text('[accounts."a@b.c"]\n')
     assert [a.jid for a in load_config().accounts] == ["a@b.c"]
+
+
+def test_keys_table_maps_binding_ids_to_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nroster.focus = "f2"\n"tab.next" = "ctrl+n,alt+right"\n')
+    config = load_config(path)
+    assert config.keys == {"roster.focus": "f2", "tab.next": "ctrl+n,alt+right"}
+
+
+def test_keys_must_be_strings(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[keys]\nroster.focus = 2\n")
+    with pytest.raises(ConfigError, match=r"keys\.(roster\.)?focus"):
+        load_config(path)

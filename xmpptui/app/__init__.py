@@ -9,7 +9,7 @@ intents (``MainScreen.SendRequested``...); the app turns them into session calls
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ from textual.screen import Screen
 from xmpptui.app.account import (
     AccountFlows,
     PinSaver,
+    PresenceSaver,
     Registrar,
     SessionFactory,
 )
@@ -60,6 +61,8 @@ class XmppTuiApp(AccountFlows):
         presence: Show = Show.AVAILABLE,
         status: str = "",
         save_pins: PinSaver | None = None,
+        save_presence: PresenceSaver | None = None,
+        keymap: Mapping[str, str] | None = None,
         registrar: Registrar | None = None,
         register_first: bool = False,
     ) -> None:
@@ -70,6 +73,8 @@ class XmppTuiApp(AccountFlows):
         self._history = history
         self._presence = (presence, status)
         self._save_pins = save_pins
+        self._save_presence = save_presence
+        self._keymap = dict(keymap or {})
         self._registrar = registrar
         self._register_first = register_first and registrar is not None
         self._password_source = ""  # keyring | command | prompt | register
@@ -98,7 +103,10 @@ class XmppTuiApp(AccountFlows):
         }
 
     async def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)  # [keys] in config.toml: binding id -> key
         await self.push_screen(self._main)
+        self._main.show_presence(*self._presence)  # e.g. remembered in config
         self.run_worker(self._login(), exclusive=True, group="login")
 
     async def _bridge(self, session: Session) -> None:
@@ -190,10 +198,15 @@ class XmppTuiApp(AccountFlows):
             return
         self.session.send_message(event.peer, event.body)
 
-    def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:
+    async def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:
         self._presence = (event.show, event.status)
         if self.session is not None:
             self.session.set_presence(event.show, event.status)
+        if self._save_presence is not None and event.show is not Show.OFFLINE:
+            try:
+                await self._save_presence(event.show, event.status)
+            except Exception as error:  # an unwritable config must not break presence
+                log.warning("could not remember the presence: %s", error)
 
     async def on_main_screen_conversation_opened(
         self, event: MainScreen.ConversationOpened
@@ -255,4 +268,11 @@ class XmppTuiApp(AccountFlows):
         return "me" if message.outgoing else self.main.roster.display_name(message.sender)
 
 
-__all__ = ["AccountFlows", "PinSaver", "Registrar", "SessionFactory", "XmppTuiApp"]
+__all__ = [
+    "AccountFlows",
+    "PinSaver",
+    "PresenceSaver",
+    "Registrar",
+    "SessionFactory",
+    "XmppTuiApp",
+]

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 SessionFactory = Callable[[str], Session]
 #: Persists the account's pinned keys (replacing the old ones) in the config.
 PinSaver = Callable[[tuple[str, ...]], Awaitable[None]]
+#: Remembers the chosen presence (show, status) in the config for the next start.
+PresenceSaver = Callable[[Show, str], Awaitable[None]]
 
 
 class Registrar(Protocol):
@@ -93,6 +95,7 @@ class AccountFlows(App[int]):
     _remember: str | None
     _exit_code: int
     _save_pins: PinSaver | None
+    _save_presence: PresenceSaver | None
     _registrar: Registrar | None
     _register_first: bool
     _password_source: str

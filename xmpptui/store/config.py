@@ -33,7 +33,7 @@ import binascii
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -54,7 +54,7 @@ ACCOUNT_KEYS = (
     "pinned_keys",
 )
 _UI_KEYS = ("bell",)
-_TOP_KEYS = ("accounts", "ui")
+_TOP_KEYS = ("accounts", "ui", "keys")
 _PASSWORD_HINT = (
     "passwords are never read from the config file, so keep it in the system keyring "
     "(service xmpptui) or set password_command instead"
@@ -105,6 +105,7 @@ class Config:
     accounts: tuple[AccountConfig, ...] = ()
     ui: UiConfig = UiConfig()
     path: Path | None = None
+    keys: Mapping[str, str] = field(default_factory=dict)  # binding id -> key(s)
 
     def account(self, jid: str) -> AccountConfig | None:
         """The settings for the bare JID ``jid`` (case-insensitive), if any."""
@@ -184,7 +185,27 @@ class _Checker:
                 raise self.fail(f'accounts."{jid}"', "is listed twice (JIDs ignore case)")
             seen.add(account.jid.casefold())
             accounts.append(account)
-        return Config(accounts=tuple(accounts), ui=ui, path=path)
+        return Config(
+            accounts=tuple(accounts), ui=ui, path=path, keys=self._keys(data.get("keys", {}))
+        )
+
+    def _keys(self, table: object) -> dict[str, str]:
+        """``[keys]``: binding id = "key" (comma-separated alternatives).
+
+        For example ``roster.focus = "f2"``.
+        """
+        if not isinstance(table, dict):
+            raise self.fail("keys", 'must be a table ([keys], entries like roster.focus = "f2")')
+        keys: dict[str, str] = {}
+        for binding_id, key in table.items():
+            if isinstance(key, dict):  # dotted ids parse as nested tables: roster.focus
+                for sub, value in self._keys(key).items():
+                    keys[f"{binding_id}.{sub}"] = value
+                continue
+            if not isinstance(key, str) or not key.strip():
+                raise self.fail(f"keys.{binding_id}", 'must be a key name in quotes, e.g. "f2"')
+            keys[binding_id] = key.strip()
+        return keys
 
     def _check_keys(self, table: Mapping[str, Any], prefix: str, allowed: tuple[str, ...]) -> None:
         for key in table:

@@ -125,6 +125,32 @@ class QuitCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockCommand:
+    """``/block JID``: stop all traffic from JID (XEP-0191)."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnblockCommand:
+    """``/unblock JID``."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedCommand:
+    """``/blocked``: show the blocked list."""
+
+
+@dataclass(frozen=True, slots=True)
+class InfoCommand:
+    """``/info JID``: the contact's details (subscription, resources, clients)."""
+
+    jid: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReconnectCommand:
     """``/reconnect``: connect again now, without waiting for the next attempt."""
 
@@ -159,6 +185,10 @@ Command: TypeAlias = (
     | StatusCommand
     | CloseCommand
     | QuitCommand
+    | BlockCommand
+    | UnblockCommand
+    | BlockedCommand
+    | InfoCommand
     | ReconnectCommand
     | PasswdCommand
     | HelpCommand
@@ -175,6 +205,10 @@ HELP: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "remove": ("/remove JID", "Remove JID from the roster."),
         "rename": ("/rename JID NAME", "Change the name shown for JID."),
         "group": ("/group JID GROUP", "Put JID in the roster group GROUP."),
+        "block": ("/block JID", "Block JID: no messages, presence or requests from them."),
+        "unblock": ("/unblock JID", "Unblock JID."),
+        "blocked": ("/blocked", "Show the blocked list (unblock from there)."),
+        "info": ("/info JID", "Show JID's details: subscription, groups, online clients."),
         "status": (
             "/status available|chat|away|xa|dnd|offline [message]",
             "Set your presence and an optional status message.",
@@ -313,6 +347,29 @@ def _quit(args: _Args) -> Command:
     return QuitCommand()
 
 
+def _block(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return BlockCommand(jid)
+
+
+def _unblock(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return UnblockCommand(jid)
+
+
+def _blocked(args: _Args) -> Command:
+    args.end()
+    return BlockedCommand()
+
+
+def _info(args: _Args) -> Command:
+    jid = args.jid()
+    args.end()
+    return InfoCommand(jid)
+
+
 def _reconnect(args: _Args) -> Command:
     args.end()
     return ReconnectCommand()
@@ -346,6 +403,10 @@ _PARSERS: Final[Mapping[str, Callable[[_Args], Command]]] = MappingProxyType(
         "status": _status,
         "close": _close,
         "quit": _quit,
+        "block": _block,
+        "unblock": _unblock,
+        "blocked": _blocked,
+        "info": _info,
         "reconnect": _reconnect,
         "passwd": _passwd,
         "help": _help,

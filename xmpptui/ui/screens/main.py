@@ -123,6 +123,11 @@ class MainScreen(Screen[None]):
             "/help lists the commands."
         )
 
+    def show_presence(self, show: Show, status: str) -> None:
+        """Reflect the current presence (e.g. from config) without announcing it."""
+        self._status_text = status
+        self.presence.show_quietly(show)
+
     # ---------------------------------------------------------- accessors
     @property
     def status(self) -> StatusLine:

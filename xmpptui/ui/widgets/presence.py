@@ -32,19 +32,18 @@ class PresenceSelector(Select[Show]):
             prompt="Presence",
             id=id,
         )
-        self._quiet = False
+        self._known: Show = Show.AVAILABLE  # what the app already knows; never re-announced
 
     def show_quietly(self, show: Show) -> None:
-        """Reflect a presence chosen elsewhere (e.g. ``/status``) without re-announcing it."""
-        if show is Show.OFFLINE or show == self.value:
-            return
-        self._quiet = True
-        self.value = show
+        """Reflect a presence chosen elsewhere (``/status``, the config) without announcing it."""
+        self._known = show
+        if show is not Show.OFFLINE and show != self.value:
+            self.value = show
 
     def _on_select_changed(self, event: Select.Changed) -> None:
+        # Select also reports its initial value and programmatic changes: only a
+        # value that differs from the known one is the user's choice.
         event.stop()
-        if self._quiet:
-            self._quiet = False
-            return
-        if isinstance(event.value, Show):
+        if isinstance(event.value, Show) and event.value != self._known:
+            self._known = event.value
             self.post_message(self.PresenceChosen(event.value))
