@@ -2,7 +2,10 @@
 
 Used by the UI tests and by ``screenshots/generate.py``: it satisfies
 ``xmpptui.xmpp.api.Session`` without a network. Push events with ``emit``;
-read what the app asked for in ``sent`` and ``presences``.
+read what the app asked for in ``sent``, ``presences`` and, for contacts,
+``added``, ``removed``, ``updated``, ``accepted``, ``denied``, ``blocked``,
+``unblocked`` and ``info_requests``. The contact calls only record: a test
+emits the events the server would answer with (``ContactUpdated``...).
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ class ScriptedSession:
         self.resource_name = "xmpptui-scripted"
         self.reconnects: list[str | None] = []
         self.trusted: list[tuple[str, ...]] = []
+        self.added: list[tuple[str, str, tuple[str, ...]]] = []  # (jid, name, groups)
+        self.removed: list[str] = []
+        self.updated: list[tuple[str, str, tuple[str, ...]]] = []  # (jid, name, groups)
+        self.accepted: list[str] = []
+        self.denied: list[str] = []
+        self.blocked: list[str] = []
+        self.unblocked: list[str] = []
+        self.info_requests: list[str] = []
         self.clock: Callable[[], datetime] = _utc_now
 
     @property
@@ -76,6 +87,30 @@ class ScriptedSession:
 
     def set_presence(self, show: Show, status: str = "") -> None:
         self.presences.append((show, status))
+
+    def add_contact(self, jid: str, name: str = "", groups: tuple[str, ...] = ()) -> None:
+        self.added.append((jid, name, tuple(groups)))
+
+    def remove_contact(self, jid: str) -> None:
+        self.removed.append(jid)
+
+    def update_contact(self, jid: str, name: str, groups: tuple[str, ...]) -> None:
+        self.updated.append((jid, name, tuple(groups)))
+
+    def accept_subscription(self, jid: str) -> None:
+        self.accepted.append(jid)
+
+    def deny_subscription(self, jid: str) -> None:
+        self.denied.append(jid)
+
+    def block(self, jid: str) -> None:
+        self.blocked.append(jid)
+
+    def unblock(self, jid: str) -> None:
+        self.unblocked.append(jid)
+
+    def request_client_info(self, jid: str) -> None:
+        self.info_requests.append(jid)
 
     async def close(self) -> None:
         self.closed = True

@@ -36,7 +36,55 @@ class Session(Protocol):
         ...
 
     def set_presence(self, show: Show, status: str = "") -> None:
-        """Broadcast our presence (``Show.OFFLINE`` means unavailable)."""
+        """Broadcast our presence (priority from the settings goes along).
+
+        ``Show.OFFLINE`` goes offline without quitting: unavailable presence,
+        stream closed, no automatic reconnect. A later online show (or
+        ``reconnect_now``) connects again and sends that presence.
+        """
+        ...
+
+    # Contacts. Fire-and-forget: these never raise; a problem (offline, an
+    # invalid address, an error reply) arrives as ErrorOccurred, the outcome
+    # as the usual events (ContactUpdated/ContactRemoved, BlocklistChanged...).
+
+    def add_contact(self, jid: str, name: str = "", groups: tuple[str, ...] = ()) -> None:
+        """Add ``jid`` to the roster and ask to see its presence (``subscribe``).
+
+        Where the server supports pre-approval, their request back (or one they
+        already sent) is approved by that: adding someone means sharing presence.
+        """
+        ...
+
+    def remove_contact(self, jid: str) -> None:
+        """Remove ``jid`` from the roster, cancelling both subscriptions."""
+        ...
+
+    def update_contact(self, jid: str, name: str, groups: tuple[str, ...]) -> None:
+        """Rename a contact or move it to other groups (subscription kept)."""
+        ...
+
+    def accept_subscription(self, jid: str) -> None:
+        """Approve a friend request (``subscribed``); ask for theirs if we do not have it."""
+        ...
+
+    def deny_subscription(self, jid: str) -> None:
+        """Refuse a friend request, or stop sharing our presence (``unsubscribed``)."""
+        ...
+
+    def block(self, jid: str) -> None:
+        """Block all communication with ``jid`` (XEP-0191)."""
+        ...
+
+    def unblock(self, jid: str) -> None:
+        """Lift a block (XEP-0191)."""
+        ...
+
+    def request_client_info(self, jid: str) -> None:
+        """Ask each online resource of ``jid`` which software it runs (XEP-0092).
+
+        Answers arrive as ``ClientInfoReceived``; silence and errors are ignored.
+        """
         ...
 
     def reconnect_now(self, resource: str | None = None) -> None:

@@ -130,13 +130,73 @@ class ContactRemoved:
 
 @dataclass(frozen=True, slots=True)
 class PresenceChanged:
-    """One resource of a contact changed presence (``show`` OFFLINE when it left)."""
+    """One resource of a contact changed presence (``show`` OFFLINE when it left).
+
+    ``client`` is the entity capabilities node (XEP-0115) the presence
+    announced, e.g. ``https://gajim.org``: a cheap hint of which client that
+    resource runs (untrusted text, like ``status``).
+    """
 
     jid: str
     resource: str
     show: Show
     status: str = ""
     priority: int = 0
+    client: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRequested:
+    """Someone asks to see our presence (a friend request). Never approved by itself.
+
+    ``nick`` is the nickname they sent along (XEP-0172), ``status`` their
+    message: both untrusted text. Answer with ``accept_subscription`` or
+    ``deny_subscription``. The server delivers a pending request again at
+    every login until it is answered.
+    """
+
+    jid: str
+    nick: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionChanged:
+    """A contact answered or changed a subscription.
+
+    ``change``: ``"subscribed"`` they approved our request; ``"unsubscribed"``
+    they denied our request or revoked our subscription to them;
+    ``"unsubscribe"`` they stopped following our presence.
+    """
+
+    jid: str
+    change: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistReceived:
+    """The JIDs we block (XEP-0191), as the server told us at login."""
+
+    jids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistChanged:
+    """The blocklist changed (from this or another of our clients)."""
+
+    blocked: tuple[str, ...] = ()
+    unblocked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfoReceived:
+    """The software one resource of a contact runs (XEP-0092), as it told us."""
+
+    jid: str
+    resource: str
+    name: str
+    version: str = ""
+    os: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +235,11 @@ SessionEvent = (
     | ContactUpdated
     | ContactRemoved
     | PresenceChanged
+    | SubscriptionRequested
+    | SubscriptionChanged
+    | BlocklistReceived
+    | BlocklistChanged
+    | ClientInfoReceived
     | MessageReceived
     | MessageSent
     | ErrorOccurred

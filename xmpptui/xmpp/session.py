@@ -6,84 +6,55 @@ queue. slixmpp swallows handler exceptions, so each handler guards itself and
 reports failures as :class:`ErrorOccurred`.
 
 The client is created in :meth:`XmppSession.start`, inside the running loop,
-so Textual and slixmpp share one asyncio loop.
+so Textual and slixmpp share one asyncio loop. Contacts live in
+``roster_state`` (inbound) and ``roster_ops`` (operations); client set-up in
+``connection``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
-import os
 import random
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from slixmpp import JID
-from slixmpp.exceptions import IqError, IqTimeout
-
 from xmpptui.models import CertificateInfo, ChatMessage, Show
-from xmpptui.xmpp import registration, tls, translate
-from xmpptui.xmpp.client import DIRECT_TLS_PORT, FATAL_STREAM_ERRORS, Timing, XmppClient
+from xmpptui.xmpp import registration, translate
+from xmpptui.xmpp.background import Background, guarded
+from xmpptui.xmpp.client import FATAL_STREAM_ERRORS, Timing, XmppClient
+from xmpptui.xmpp.connection import (
+    ConnectionSettings,
+    build_client,
+    probe_certificate,
+    unreachable,
+    watch_link,
+)
 from xmpptui.xmpp.events import (
     AuthenticationFailed,
     CertificateChanged,
-    CertificateRejected,
-    CertificateUntrusted,
     Connecting,
     ConnectionFailed,
-    ContactRemoved,
-    ContactUpdated,
     Disconnected,
     ErrorOccurred,
     MessageReceived,
     MessageSent,
-    RosterReceived,
     SessionEvent,
     SessionStarted,
     SignedOutElsewhere,
     StreamErrorReceived,
 )
 from xmpptui.xmpp.regform import RegistrationError
+from xmpptui.xmpp.roster_ops import RosterOps
+from xmpptui.xmpp.roster_state import RosterTracker
+
+__all__ = ["ConnectionSettings", "XmppSession"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionSettings:
-    """Where and as whom to connect. ``host``/``port`` bypass DNS SRV."""
-
-    jid: str
-    password: str
-    resource: str
-    host: str | None = None
-    port: int | None = None
-    ca_file: Path | None = None
-    direct_tls: bool | None = None  # None: decided from the port
-    pins: tuple[str, ...] = ()  # SPKI pins: when set, they decide trust, not the CA store
-
-    def __repr__(self) -> str:  # never show the password
-        return f"ConnectionSettings(jid={self.jid!r}, host={self.host!r}, port={self.port!r})"
-
-
-def _guarded(method: Callable[..., None]) -> Callable[..., None]:
-    """Turn an exception in a slixmpp handler into an ErrorOccurred event."""
-
-    @functools.wraps(method)
-    def wrapper(self: XmppSession, *args: Any) -> None:
-        try:
-            method(self, *args)
-        except Exception as exc:  # slixmpp would swallow it silently
-            log.exception("handler %s failed", method.__name__)
-            self._emit(ErrorOccurred(f"Internal error while handling {method.__name__}: {exc}"))
-
-    return wrapper
 
 
 class XmppSession:
@@ -111,6 +82,12 @@ class XmppSession:
         self._retry: asyncio.TimerHandle | None = None
         self._keepalive: asyncio.Task[None] | None = None
         self._probe: asyncio.Future[None] | None = None
+        self._stream_closing: asyncio.Future[None] | None = None
+        self._parked = False  # the user chose Show.OFFLINE: stay disconnected
+        self._online_choice = (Show.AVAILABLE, "")  # what to be when back
+        self._background = Background(self._emit)
+        self._roster = RosterTracker(settings.jid, self._background)
+        self._ops = RosterOps(settings.jid, self._online_client, self._roster, self._background)
 
     # ----------------------------------------------------------------- API
     @property
@@ -123,10 +100,7 @@ class XmppSession:
         return self._client
 
     async def events(self) -> AsyncIterator[SessionEvent]:
-        while True:
-            event = await self._queue.get()
-            if event is None:
-                return
+        while (event := await self._queue.get()) is not None:
             yield event
 
     @property
@@ -139,7 +113,8 @@ class XmppSession:
         return self._retry is not None
 
     async def start(self) -> None:
-        self._connect()
+        if not self._parked:
+            self._connect()
 
     def reconnect_now(self, resource: str | None = None) -> None:
         """Connect again at once (``/reconnect``), optionally with another resource.
@@ -150,6 +125,10 @@ class XmppSession:
         self._cancel_retry()
         self._stopped = False
         self._attempt = 0
+        if self._parked:  # back from a chosen "offline", as what we were before
+            self._parked = False
+            if self._show is Show.OFFLINE:
+                self._show, self._status = self._online_choice
         if resource and resource != self._settings.resource:
             self._settings = dataclasses.replace(self._settings, resource=resource)
             self._discard_client()
@@ -213,10 +192,57 @@ class XmppSession:
         return message
 
     def set_presence(self, show: Show, status: str = "") -> None:
+        """Broadcast a presence. ``Show.OFFLINE`` disconnects and stays so until
+        the next online show (or ``reconnect_now``), which connects again."""
+        if self._show is not Show.OFFLINE:
+            self._online_choice = (self._show, self._status)
         self._show, self._status = show, status
-        if self._client is None or not self._online:
-            return  # sent at session start
-        self._send_presence()
+        if show is Show.OFFLINE:
+            self._go_offline()
+        elif self._parked:
+            self.reconnect_now()  # sends this presence at session start
+        elif self._client is not None and self._online:
+            self._send_presence()
+
+    def _go_offline(self) -> None:
+        """Unavailable presence, close the stream, and no automatic reconnect."""
+        if self._parked:
+            return
+        self._parked = True
+        self._stop_reconnecting()
+        client = self._client
+        if client is None:
+            return
+        if self._online:
+            self._send_presence()  # unavailable, with the status
+            self._stream_closing = asyncio.ensure_future(_close_stream(client))
+        else:
+            client.abort()  # half-way through a login: nothing to say
+
+    # ------------------------------------------------ contacts (roster_ops)
+    def add_contact(self, jid: str, name: str = "", groups: tuple[str, ...] = ()) -> None:
+        self._ops.add_contact(jid, name, groups)
+
+    def remove_contact(self, jid: str) -> None:
+        self._ops.remove_contact(jid)
+
+    def update_contact(self, jid: str, name: str, groups: tuple[str, ...]) -> None:
+        self._ops.update_contact(jid, name, groups)
+
+    def accept_subscription(self, jid: str) -> None:
+        self._ops.accept_subscription(jid)
+
+    def deny_subscription(self, jid: str) -> None:
+        self._ops.deny_subscription(jid)
+
+    def block(self, jid: str) -> None:
+        self._ops.block(jid)
+
+    def unblock(self, jid: str) -> None:
+        self._ops.unblock(jid)
+
+    def request_client_info(self, jid: str) -> None:
+        self._ops.request_client_info(jid)
 
     async def close(self) -> None:
         self._closing = True
@@ -224,15 +250,13 @@ class XmppSession:
         self._stop_keepalive()
         if self._probe is not None:
             self._probe.cancel()
+        self._background.cancel_all()
         client = self._client
         if client is not None:
             client.cancel_connection_attempt()
             if self._online:
                 client.send_presence(ptype="unavailable")
-                try:
-                    await asyncio.wait_for(client.disconnect(wait=2.0), timeout=3.0)
-                except (TimeoutError, asyncio.CancelledError, Exception):
-                    client.abort()
+                await _close_stream(client)
             else:
                 client.abort()
         self._online = False
@@ -244,34 +268,11 @@ class XmppSession:
             self._queue.put_nowait(event)
 
     def _build_client(self) -> XmppClient:
-        settings = self._settings
-        client = XmppClient(
-            f"{settings.jid}/{settings.resource}",
-            settings.password,
-            loop=asyncio.get_running_loop(),
+        client = build_client(
+            self._settings,
+            on_attempts_exhausted=self._on_attempts_exhausted,
+            on_pin_mismatch=self._on_pin_mismatch,
         )
-        client.on_attempts_exhausted = self._on_attempts_exhausted
-        # Never accept or request subscriptions behind the user's back.
-        client.auto_authorize = None
-        client.auto_subscribe = False
-        client.enable_plaintext = False
-        # Never follow a see-other-host redirect by ourselves (it may come
-        # before TLS, from anyone on the path).
-        client.max_redirects = -1
-        if settings.port:
-            direct = settings.direct_tls
-            if direct is None:
-                direct = settings.port == DIRECT_TLS_PORT
-            client.enable_direct_tls = direct
-            client.enable_starttls = not direct
-        if settings.pins:  # the pinned key decides, checked before any auth
-            tls.PinGuard(settings.pins, self._on_pin_mismatch).install(client)
-        elif settings.ca_file is not None:
-            client.ca_certs = settings.ca_file
-        for plugin in ("xep_0030", "xep_0199", "xep_0203"):
-            client.register_plugin(plugin)
-        # Stream management: resume after a dropped link when the server allows.
-        client.register_plugin("xep_0198", {"allow_resume": True})
         handlers: dict[str, Callable[..., Any]] = {
             "connecting": self._on_connecting,
             "connection_failed": self._on_connection_failed,
@@ -279,14 +280,11 @@ class XmppSession:
             "failed_all_auth": self._on_auth_failed,
             "session_start": self._on_session_start,
             "session_resumed": self._on_session_resumed,
-            "roster_update": self._on_roster_update,
-            # slixmpp reports an available presence's type as its <show/>
-            # ("away", "dnd"...), so listen to all presences and filter.
-            "presence": self._on_presence,
             "message": self._on_message,
             "message_error": self._on_message_error,
             "stream_error": self._on_stream_error,
             "disconnected": self._on_disconnected,
+            **self._roster.handlers(),  # roster, presence, subscriptions, blocking
         }
         for name, handler in handlers.items():
             client.add_event_handler(name, handler)
@@ -298,7 +296,12 @@ class XmppSession:
             self._client.send_presence(ptype="unavailable", pstatus=self._status or None)
             return
         show = None if self._show is Show.AVAILABLE else self._show.value
-        self._client.send_presence(pshow=show, pstatus=self._status or None)
+        self._client.send_presence(
+            pshow=show, pstatus=self._status or None, ppriority=self._settings.clamped_priority
+        )
+
+    def _online_client(self) -> XmppClient | None:
+        return self._client if self._online else None
 
     def _stop_reconnecting(self) -> None:
         self._stopped = True
@@ -334,51 +337,34 @@ class XmppSession:
     # ------------------------------------------------------------ keepalive
     def _start_keepalive(self) -> None:
         self._stop_keepalive()
-        if self._timing.keepalive > 0:
-            self._keepalive = asyncio.ensure_future(self._keepalive_loop())
+        if self._timing.keepalive > 0 and self._client is not None:
+            self._keepalive = asyncio.ensure_future(self._keepalive_loop(self._client))
 
     def _stop_keepalive(self) -> None:
         if self._keepalive is not None:
             self._keepalive.cancel()
             self._keepalive = None
 
-    async def _keepalive_loop(self) -> None:
-        """Ping the server; a ping without answer means the link is dead."""
-        while self._online and self._client is not None:
-            await asyncio.sleep(self._timing.keepalive)
-            client = self._client
-            if client is None or not self._online:
-                return
-            try:
-                await client.plugin["xep_0199"].ping(
-                    jid=JID(client.boundjid.domain), timeout=self._timing.ping_timeout
-                )
-            except IqTimeout:
-                log.info("keepalive ping timed out; dropping the link")
-                self._last_failure = "The server stopped answering."
-                client.abort()
-                return
-            except IqError:
-                pass  # an error reply still proves the link is alive
+    async def _keepalive_loop(self, client: XmppClient) -> None:
+        await watch_link(client, self._timing)  # returns when a ping got no answer
+        if client is self._client and self._online:
+            log.info("keepalive ping timed out; dropping the link")
+            self._last_failure = "The server stopped answering."
+            client.abort()
 
     # -------------------------------------------------------------- handlers
-    @_guarded
+    @guarded
     def _on_connecting(self, _event: Any) -> None:
         self._emit(Connecting(self._settings.host or "", self._settings.port or 0))
 
-    @_guarded
+    @guarded
     def _on_connection_failed(self, error: Any) -> None:
         if isinstance(error, ssl.SSLCertVerificationError):
             self._on_invalid_certificate(error)
             return
-        target = self._settings.host or self._settings.jid.partition("@")[2]
-        if self._settings.port:
-            target = f"{target}:{self._settings.port}"
-        errno = getattr(error, "errno", None)
-        reason = (os.strerror(errno) if errno else "") or str(error) or "connection failed"
-        self._last_failure = f"Cannot reach {target}: {reason}."
+        self._last_failure = unreachable(self._settings, error)
 
-    @_guarded
+    @guarded
     def _on_invalid_certificate(self, error: Any) -> None:
         self._stop_reconnecting()
         detail = getattr(error, "verify_message", None) or getattr(error, "reason", None)
@@ -388,27 +374,9 @@ class XmppSession:
             self._client.abort()
         self._probe = asyncio.ensure_future(self._probe_certificate(reason))
 
-    def _tls_target(self) -> tuple[str, int, bool]:
-        """Where the probe goes: the explicit host/port, else the domain's default port."""
-        settings = self._settings
-        domain = settings.jid.partition("@")[2]
-        port = settings.port or 5222
-        direct = settings.direct_tls
-        if direct is None:
-            direct = port == DIRECT_TLS_PORT
-        return settings.host or domain, port, direct
-
     async def _probe_certificate(self, reason: str) -> None:
         """Fetch the certificate (no auth) so the user can decide whether to trust it."""
-        host, port, direct = self._tls_target()
-        domain = self._settings.jid.partition("@")[2]
-        try:
-            der = await tls.fetch_certificate(host, port, domain, direct_tls=direct)
-            info = tls.certificate_info(der)
-        except (tls.CertificateProbeError, ValueError) as error:
-            self._emit(CertificateRejected(f"{reason} {error}"))
-            return
-        self._emit(CertificateUntrusted(info, domain, reason))
+        self._emit(await probe_certificate(self._settings, reason))
 
     def _on_pin_mismatch(self, info: CertificateInfo | None) -> None:
         """The PinGuard already aborted the connection (in connection_made)."""
@@ -416,85 +384,43 @@ class XmppSession:
         domain = self._settings.jid.partition("@")[2]
         self._emit(CertificateChanged(info, self._settings.pins, domain))
 
-    @_guarded
+    @guarded
     def _on_auth_failed(self, _event: Any = None) -> None:
         self._stop_reconnecting()
         self._emit(
             AuthenticationFailed(f"The server rejected the password for {self._settings.jid}.")
         )
 
-    @_guarded
+    @guarded
     def _on_session_start(self, _event: Any) -> None:
-        assert self._client is not None
-        self._online = True
-        self._attempt = 0
-        self._last_failure = ""
-        self._emit(SessionStarted(str(self._client.boundjid.full)))
-        self._client.get_roster(callback=self._on_roster_result)
+        self._roster.session_started(self._came_online(resumed=False))
         self._send_presence()
-        self._start_keepalive()
 
-    @_guarded
+    @guarded
     def _on_session_resumed(self, _event: Any) -> None:
+        self._came_online(resumed=True)  # roster, presence and blocklist as they were
+
+    def _came_online(self, *, resumed: bool) -> XmppClient:
         assert self._client is not None
         self._online = True
         self._attempt = 0
         self._last_failure = ""
-        self._emit(SessionStarted(str(self._client.boundjid.full), resumed=True))
+        self._emit(SessionStarted(str(self._client.boundjid.full), resumed=resumed))
         self._start_keepalive()
+        return self._client
 
-    @_guarded
-    def _on_roster_result(self, iq: Any) -> None:
-        if iq["type"] != "result":
-            self._emit(ErrorOccurred(f"Could not load the roster: {translate.error_text(iq)}"))
-            return
-        if self._roster_unchanged(iq):
-            return
-        updated, _removed = translate.roster_changes(iq)
-        own = self._settings.jid
-        self._emit(RosterReceived(tuple(c for c in updated if c.jid != own)))
-
-    def _roster_unchanged(self, iq: Any) -> bool:
-        """Roster versioning (RFC 6121 2.6.3): an empty result means "as you had it".
-
-        (slixmpp's own handler may already have added an empty ``<query/>``.)
-        """
-        query = iq.xml.find("{jabber:iq:roster}query")
-        if query is None:
-            return True
-        client = self._client
-        versioned = client is not None and "rosterver" in client.features
-        return versioned and query.get("ver") is None and len(query) == 0
-
-    @_guarded
-    def _on_roster_update(self, iq: Any) -> None:
-        if iq["type"] != "set":
-            return  # the initial result is handled by _on_roster_result
-        updated, removed = translate.roster_changes(iq)
-        for contact in updated:
-            if contact.jid != self._settings.jid:
-                self._emit(ContactUpdated(contact))
-        for jid in removed:
-            self._emit(ContactRemoved(jid))
-
-    @_guarded
-    def _on_presence(self, presence: Any) -> None:
-        change = translate.presence_change(presence, self._settings.jid)
-        if change is not None:
-            self._emit(change)
-
-    @_guarded
+    @guarded
     def _on_message(self, msg: Any) -> None:
         message = translate.incoming_chat(msg, self._settings.jid)
         if message is not None:
             self._emit(MessageReceived(message))
 
-    @_guarded
+    @guarded
     def _on_message_error(self, msg: Any) -> None:
         peer = str(msg["from"].bare) or "the server"
         self._emit(ErrorOccurred(f"Message to {peer} failed: {translate.error_text(msg)}"))
 
-    @_guarded
+    @guarded
     def _on_stream_error(self, error: Any) -> None:
         condition = str(error["condition"] or "undefined-condition")
         if condition in FATAL_STREAM_ERRORS:
@@ -505,7 +431,7 @@ class XmppSession:
             return
         self._emit(StreamErrorReceived(condition, str(error["text"] or "")))
 
-    @_guarded
+    @guarded
     def _on_disconnected(self, reason: Any) -> None:
         was_online = self._online
         self._online = False
@@ -514,3 +440,11 @@ class XmppSession:
         if not was_online and not self._last_failure:
             self._last_failure = "The server closed the connection."
         self._schedule_retry(self._last_failure or "The connection was lost.")
+
+
+async def _close_stream(client: XmppClient) -> None:
+    """Close the stream politely (after the send queue), or abort it."""
+    try:
+        await asyncio.wait_for(client.disconnect(wait=2.0), timeout=3.0)
+    except (TimeoutError, asyncio.CancelledError, Exception):
+        client.abort()

@@ -12,8 +12,23 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from slixmpp import JID
+from slixmpp.jid import InvalidJID
+
 from xmpptui.models import ChatMessage, Contact, Show
-from xmpptui.xmpp.events import PresenceChanged
+from xmpptui.xmpp.events import (
+    ClientInfoReceived,
+    PresenceChanged,
+    SubscriptionChanged,
+    SubscriptionRequested,
+)
+
+NS_NICK = "http://jabber.org/protocol/nick"  # XEP-0172
+NS_CAPS = "http://jabber.org/protocol/caps"  # XEP-0115
+NS_BLOCKING = "urn:xmpp:blocking"  # XEP-0191
+NS_VERSION = "jabber:iq:version"  # XEP-0092
+NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"  # XEP-0030
+NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 _SHOWS = {
     "": Show.AVAILABLE,
@@ -23,6 +38,8 @@ _SHOWS = {
     "dnd": Show.DND,
 }
 _SUBSCRIPTIONS = frozenset({"none", "to", "from", "both"})
+_SUBSCRIPTION_CHANGES = frozenset({"subscribed", "unsubscribed", "unsubscribe"})
+_MAX_HINT = 200  # caps nodes, nicknames, software names: short hints, not documents
 
 
 def contact_from_item(jid: str, values: Mapping[str, Any]) -> Contact:
@@ -74,13 +91,107 @@ def presence_change(presence: Any, own_bare: str) -> PresenceChanged | None:
         priority = int(presence["priority"] or 0)
     except (TypeError, ValueError):
         priority = 0
+    caps = presence.xml.find(f"{{{NS_CAPS}}}c")
     return PresenceChanged(
         jid=bare,
         resource=str(sender.resource),
         show=show,
         status=str(presence["status"] or ""),
         priority=max(-128, min(127, priority)),
+        client=_hint(caps.get("node") if caps is not None else None),
     )
+
+
+def subscription_event(
+    presence: Any, own_bare: str
+) -> SubscriptionRequested | SubscriptionChanged | None:
+    """Translate a subscription presence (RFC 6121 section 3) from someone else.
+
+    ``subscribe`` is a friend request (with the XEP-0172 nickname if any);
+    ``subscribed``/``unsubscribed``/``unsubscribe`` are answers and changes.
+    Anything without a sender or from our own account is not a request from a
+    contact: ``None``, as are all other presence types.
+    """
+    ptype = str(presence["type"] or "")
+    if ptype != "subscribe" and ptype not in _SUBSCRIPTION_CHANGES:
+        return None
+    bare = str(presence["from"].bare)
+    if not bare or bare == own_bare:
+        return None
+    if ptype == "subscribe":
+        nick = presence.xml.findtext(f"{{{NS_NICK}}}nick")
+        return SubscriptionRequested(bare, _hint(nick), str(presence["status"] or ""))
+    return SubscriptionChanged(bare, ptype)
+
+
+def from_own_server(stanza: Any, own_bare: str) -> bool:
+    """A push may only come from our account (bare JID), our server, or carry no sender."""
+    sender = str(stanza["from"])
+    return sender in ("", own_bare, own_bare.partition("@")[2])
+
+
+def _blocking_items(element: Any) -> tuple[str, ...]:
+    jids: set[str] = set()
+    for item in element.findall(f"{{{NS_BLOCKING}}}item"):
+        try:
+            jid = JID(item.get("jid") or "")
+        except InvalidJID:
+            continue
+        if jid.full:
+            jids.add(str(jid.full))
+    return tuple(sorted(jids))
+
+
+def blocklist_jids(iq: Any) -> tuple[str, ...]:
+    """The JIDs of a blocklist result (XEP-0191), sorted, without duplicates."""
+    blocklist = iq.xml.find(f"{{{NS_BLOCKING}}}blocklist")
+    return () if blocklist is None else _blocking_items(blocklist)
+
+
+def blocking_push(iq: Any, own_bare: str) -> tuple[str, tuple[str, ...]] | None:
+    """``("block" | "unblock", jids)`` of a blocking push (an empty unblock: all).
+
+    ``None`` when it is not a push we may believe: not an ``iq`` set, or from
+    anyone but our account or our server.
+    """
+    if iq["type"] != "set" or not from_own_server(iq, own_bare):
+        return None
+    for action in ("block", "unblock"):
+        element = iq.xml.find(f"{{{NS_BLOCKING}}}{action}")
+        if element is not None:
+            return action, _blocking_items(element)
+    return None
+
+
+def disco_features(iq: Any) -> frozenset[str]:
+    """The features a disco#info result (XEP-0030) lists."""
+    query = iq.xml.find(f"{{{NS_DISCO_INFO}}}query")
+    if query is None:
+        return frozenset()
+    return frozenset(f.get("var", "") for f in query.findall(f"{{{NS_DISCO_INFO}}}feature"))
+
+
+def client_info(iq: Any) -> ClientInfoReceived | None:
+    """The software version (XEP-0092) in a result from a contact's resource."""
+    query = iq.xml.find(f"{{{NS_VERSION}}}query")
+    sender = iq["from"]
+    if iq["type"] != "result" or query is None or not sender.bare:
+        return None
+    name = _hint(query.findtext(f"{{{NS_VERSION}}}name"))
+    if not name:
+        return None
+    return ClientInfoReceived(
+        jid=str(sender.bare),
+        resource=str(sender.resource),
+        name=name,
+        version=_hint(query.findtext(f"{{{NS_VERSION}}}version")),
+        os=_hint(query.findtext(f"{{{NS_VERSION}}}os")),
+    )
+
+
+def _hint(text: str | None) -> str:
+    """A short one-line piece of untrusted text (rendering makes it inert)."""
+    return " ".join((text or "").split())[:_MAX_HINT]
 
 
 def _timestamp(msg: Any) -> datetime:
@@ -121,9 +232,24 @@ def incoming_chat(msg: Any, own_bare: str) -> ChatMessage | None:
     )
 
 
+def error_condition(stanza: Any) -> str:
+    """The defined condition of a stanza error (RFC 6120 8.3), also one slixmpp
+    does not know (it says "" for ``policy-violation``)."""
+    error = next((c for c in stanza.xml if c.tag.rpartition("}")[2] == "error"), None)
+    for child in error if error is not None else ():
+        namespace, _, name = child.tag[1:].partition("}")
+        if namespace == NS_STANZA_ERRORS and name != "text":
+            return str(name)
+    return ""
+
+
 def error_text(stanza: Any) -> str:
     """A short readable description of a stanza or stream error."""
-    error = stanza["error"] if "error" in stanza.interfaces else stanza
-    condition = str(error["condition"] or "error").replace("-", " ")
-    text = str(error["text"] or "")
+    if "error" in stanza.plugin_attrib_map:  # iq, message, presence
+        condition = error_condition(stanza)
+        text = str(stanza["error"]["text"] or "")
+    else:  # a stream error is the error itself
+        condition = str(stanza["condition"] or "")
+        text = str(stanza["text"] or "")
+    condition = (condition or "error").replace("-", " ")
     return f"{condition}: {text}" if text else condition

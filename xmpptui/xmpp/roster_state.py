@@ -1,0 +1,178 @@
+"""What the session knows about contacts, kept from inbound stanzas.
+
+:class:`RosterTracker` owns the slixmpp handlers for the roster (result and
+pushes), presence (availability and subscriptions) and blocking pushes
+(XEP-0191). Each handler translates (``translate``), checks the sender, updates
+the little state the operations need (the roster, each contact's online
+resources, the blocklist) and emits events.
+
+Sender checks: roster pushes are filtered by slixmpp itself (only our bare
+JID or no ``from``); blocking pushes here the same way (or our server);
+subscription presences from our own account or without a sender are ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from xmpptui.models import Contact, Show
+from xmpptui.xmpp import translate
+from xmpptui.xmpp.background import Background, guarded, request
+from xmpptui.xmpp.client import XmppClient
+from xmpptui.xmpp.events import (
+    BlocklistChanged,
+    BlocklistReceived,
+    ContactRemoved,
+    ContactUpdated,
+    ErrorOccurred,
+    PresenceChanged,
+    RosterReceived,
+    SessionEvent,
+)
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the server's answer to a query made at login.
+QUERY_TIMEOUT = 10.0
+
+
+class RosterTracker:
+    """The roster, who is online with which resources, and the blocklist."""
+
+    def __init__(self, own_jid: str, background: Background) -> None:
+        self._own = own_jid
+        self._background = background
+        self.contacts: dict[str, Contact] = {}
+        self.resources: dict[str, set[str]] = {}  # bare JID -> online resources
+        self.blocked: set[str] = set()
+        self.blocking_supported: bool | None = None  # None: not known (yet)
+
+    def _emit(self, event: SessionEvent) -> None:
+        self._background.emit(event)
+
+    def handlers(self) -> dict[str, Callable[..., Any]]:
+        """slixmpp event name -> handler, for the session's handler table."""
+        return {
+            "roster_update": self._on_roster_update,
+            # slixmpp reports an available presence's type as its <show/>
+            # ("away", "dnd"...), so listen to all presences and sort them here.
+            "presence": self._on_presence,
+            "blocked": self._on_blocking_push,
+            "unblocked": self._on_blocking_push,
+        }
+
+    def session_started(self, client: XmppClient) -> None:
+        """A fresh (not resumed) session: the server sends every presence again;
+        fetch the roster and the blocklist."""
+        self.resources.clear()
+        client.get_roster(callback=functools.partial(self._on_roster_result, client))
+        self._background.spawn(self._load_blocklist(client), "Could not load the blocklist")
+
+    # ------------------------------------------------------------- roster
+    @guarded
+    def _on_roster_result(self, client: XmppClient, iq: Any) -> None:
+        if iq["type"] != "result":
+            self._emit(ErrorOccurred(f"Could not load the roster: {translate.error_text(iq)}."))
+            return
+        if _roster_unchanged(client, iq):
+            return
+        updated, _removed = translate.roster_changes(iq)
+        contacts = tuple(c for c in updated if c.jid != self._own)
+        self.contacts = {c.jid: c for c in contacts}
+        self._emit(RosterReceived(contacts))
+
+    @guarded
+    def _on_roster_update(self, iq: Any) -> None:
+        if iq["type"] != "set":
+            return  # the initial result is handled by _on_roster_result
+        updated, removed = translate.roster_changes(iq)
+        for contact in updated:
+            if contact.jid != self._own:
+                self.contacts[contact.jid] = contact
+                self._emit(ContactUpdated(contact))
+        for jid in removed:
+            self.contacts.pop(jid, None)
+            self._emit(ContactRemoved(jid))
+
+    # ----------------------------------------------------------- presence
+    @guarded
+    def _on_presence(self, presence: Any) -> None:
+        subscription = translate.subscription_event(presence, self._own)
+        if subscription is not None:
+            self._emit(subscription)
+            return
+        change = translate.presence_change(presence, self._own)
+        if change is not None:
+            self._note_resource(change)
+            self._emit(change)
+
+    def _note_resource(self, change: PresenceChanged) -> None:
+        if not change.resource:
+            return
+        online = self.resources.setdefault(change.jid, set())
+        if change.show is Show.OFFLINE:
+            online.discard(change.resource)
+            if not online:
+                del self.resources[change.jid]
+        else:
+            online.add(change.resource)
+
+    # ----------------------------------------------------------- blocking
+    async def _load_blocklist(self, client: XmppClient) -> None:
+        """XEP-0191 at login: ask only if the server says it supports blocking.
+
+        Fetching the list also subscribes this resource to blocking pushes.
+        """
+        disco = client.make_iq_get(queryxmlns=translate.NS_DISCO_INFO, ito=client.boundjid.domain)
+        features = translate.disco_features(await request(client, disco, QUERY_TIMEOUT))
+        self.blocking_supported = translate.NS_BLOCKING in features
+        if not self.blocking_supported:
+            return
+        query = client.make_iq_get()
+        ET.SubElement(query.xml, f"{{{translate.NS_BLOCKING}}}blocklist")
+        result = await request(client, query, QUERY_TIMEOUT)
+        jids = translate.blocklist_jids(result)
+        self.blocked = set(jids)
+        self._emit(BlocklistReceived(jids))
+
+    @guarded
+    def _on_blocking_push(self, iq: Any) -> None:
+        push = translate.blocking_push(iq, self._own)
+        if push is None:
+            log.warning("ignored a blocking push from %s", iq["from"])
+            _refuse(iq)
+            return
+        iq.reply().send()  # every iq set gets an answer (RFC 6120 8.2.3)
+        action, jids = push
+        if action == "block":
+            self.blocked.update(jids)
+            self._emit(BlocklistChanged(blocked=jids))
+            return
+        unblocked = jids or tuple(sorted(self.blocked))  # empty <unblock/>: everything
+        self.blocked.difference_update(unblocked)
+        self._emit(BlocklistChanged(unblocked=unblocked))
+
+
+def _roster_unchanged(client: XmppClient, iq: Any) -> bool:
+    """Roster versioning (RFC 6121 2.6.3): an empty result means "as you had it".
+
+    (slixmpp's own handler may already have added an empty ``<query/>``.)
+    """
+    query = iq.xml.find("{jabber:iq:roster}query")
+    if query is None:
+        return True
+    versioned = "rosterver" in client.features
+    return versioned and query.get("ver") is None and len(query) == 0
+
+
+def _refuse(iq: Any) -> None:
+    """Answer a forged push the way slixmpp answers a forged roster push."""
+    reply = iq.reply()
+    reply["type"] = "error"
+    reply["error"]["type"] = "cancel"
+    reply["error"]["condition"] = "service-unavailable"
+    reply.send()
