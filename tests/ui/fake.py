@@ -70,16 +70,8 @@ def log_text(app: XmppTuiApp, peer: str | None = None) -> str:
 
 
 def roster_labels(app: XmppTuiApp) -> list[str]:
-    """Every line of the roster tree as plain text (groups and contacts)."""
-    labels: list[str] = []
-
-    def walk(node: object) -> None:
-        for child in node.children:  # type: ignore[attr-defined]
-            labels.append(child.label.plain)
-            walk(child)
-
-    walk(app.main.roster.root)
-    return labels
+    """Every roster row as plain text, group headers without their fold arrow."""
+    return [text.removeprefix("▼ ").removeprefix("▶ ") for text in app.main.roster.row_texts()]
 
 
 def contacts(*items: tuple[str, str, tuple[str, ...]]) -> ev.RosterReceived:

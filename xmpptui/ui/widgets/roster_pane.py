@@ -1,0 +1,93 @@
+"""The roster pane: the filter box above the roster list."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input
+
+from xmpptui.ui.widgets.roster import RosterView
+
+
+class RosterFilter(Input):
+    """The filter box: typing filters live; escape clears and hides it; enter/down go back."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Clear filter", id="roster.filter_cancel"),
+        Binding("down", "done", "To the list", show=False, id="roster.filter_done"),
+    ]
+
+    class Closed(Message):
+        """Leave the box; ``cleared`` when the filter was dropped too."""
+
+        def __init__(self, cleared: bool) -> None:
+            super().__init__()
+            self.cleared = cleared
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Closed(cleared=True))
+
+    def action_done(self) -> None:
+        self.post_message(self.Closed(cleared=False))
+
+
+class RosterPane(Vertical):
+    """A ``RosterFilter`` (hidden until ``f``) above a ``RosterView`` with id ``roster_id``."""
+
+    DEFAULT_CSS = """
+    RosterPane { height: 1fr; }
+    RosterPane > RosterFilter { display: none; &.-textual-compact { padding: 0 1; } }
+    RosterPane.-filtering > RosterFilter { display: block; }
+    RosterPane > RosterView { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, roster_id: str = "roster") -> None:
+        super().__init__(id=id)
+        self._roster_id = roster_id
+
+    def compose(self) -> ComposeResult:
+        yield RosterFilter(placeholder="Filter: name or JID", id="roster-filter", compact=True)
+        yield RosterView(id=self._roster_id)
+
+    @property
+    def roster(self) -> RosterView:
+        return self.query_one(RosterView)
+
+    @property
+    def filter_input(self) -> RosterFilter:
+        return self.query_one(RosterFilter)
+
+    def open_filter(self) -> None:
+        self.add_class("-filtering")
+        self.filter_input.focus()
+
+    def close_filter(self, *, clear: bool = True) -> None:
+        """Back to the list: with ``clear``, drop the filter and hide the box; else keep
+        it and put the cursor on the first match."""
+        if clear:
+            self.filter_input.value = ""
+            self.roster.set_filter("")
+            self.remove_class("-filtering")
+        self.roster.focus()
+        if not clear:
+            self.roster.cursor_to_first_contact()
+
+    def on_roster_view_filter_requested(self, event: RosterView.FilterRequested) -> None:
+        event.stop()
+        self.open_filter()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.filter_input:
+            event.stop()
+            self.roster.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is self.filter_input:
+            event.stop()
+            self.close_filter(clear=not event.value)
+
+    def on_roster_filter_closed(self, event: RosterFilter.Closed) -> None:
+        event.stop()
+        self.close_filter(clear=event.cleared or not self.filter_input.value)
