@@ -6,6 +6,8 @@ never talks to the network itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,10 +18,14 @@ from textual.widgets import Footer, Input
 
 from xmpptui.models import Show
 from xmpptui.ui import commands
+from xmpptui.ui.screens.confirm import ConfirmScreen
+from xmpptui.ui.screens.contact import ContactScreen
+from xmpptui.ui.screens.prompt import RequestScreen, TextPromptScreen
 from xmpptui.ui.widgets.chat import ChatTabs
 from xmpptui.ui.widgets.composer import Composer
 from xmpptui.ui.widgets.presence import PresenceSelector
 from xmpptui.ui.widgets.roster import RosterView
+from xmpptui.ui.widgets.roster_pane import RosterPane
 from xmpptui.ui.widgets.status_line import StatusLine
 
 
@@ -56,7 +62,7 @@ class MainScreen(Screen[None]):
     MainScreen #sidebar PresenceSelector {
         margin: 0 0 1 0;
     }
-    MainScreen #sidebar RosterView {
+    MainScreen #sidebar RosterPane {
         height: 1fr;
     }
     MainScreen #chat {
@@ -94,6 +100,13 @@ class MainScreen(Screen[None]):
             super().__init__()
             self.command = command
 
+    class DetailsShown(Message):
+        """The details view of ``jid`` opened (the app may ask for client versions)."""
+
+        def __init__(self, jid: str) -> None:
+            super().__init__()
+            self.jid = jid
+
     class QuitRequested(Message):
         """The user asked to quit (``/quit``)."""
 
@@ -109,7 +122,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield PresenceSelector(id="presence")
-                yield RosterView(id="roster")
+                yield RosterPane(id="roster-pane")
             with Vertical(id="chat"):
                 with ChatTabs(id="tabs"):
                     yield ChatTabs.console_pane()
@@ -160,6 +173,86 @@ class MainScreen(Screen[None]):
         await self.open_conversation(event.jid)
         self.composer.focus()
 
+    def on_roster_view_request_chosen(self, event: RosterView.RequestChosen) -> None:
+        self.answer_request(event.jid)
+
+    def on_roster_view_details_requested(self, event: RosterView.DetailsRequested) -> None:
+        self.show_details(event.jid)
+
+    def on_roster_view_action_requested(self, event: RosterView.ActionRequested) -> None:
+        self.roster_action(event.action, event.jid)
+
+    def answer_request(self, jid: str) -> None:
+        """The accept / deny / later dialog for a pending friend request."""
+        request = self.roster.model.request(jid)
+        nick, status = (request.nick, request.status) if request else ("", "")
+
+        def answered(choice: str | None) -> None:
+            if choice:
+                self.roster_action(choice, jid)
+
+        self.app.push_screen(RequestScreen(jid, nick, status), answered)
+
+    def show_details(self, jid: str) -> None:
+        details = self.roster.details(jid)
+        if details is None:
+            self.notify(f"{jid} is not in your roster.", severity="warning", markup=False)
+            return
+        self.post_message(self.DetailsShown(jid))
+
+        def chosen(action: str | None) -> None:
+            if action:
+                self.roster_action(action, jid)
+
+        self.app.push_screen(ContactScreen(details), chosen)
+
+    def roster_action(self, action: str, jid: str) -> None:
+        """Turn a roster key or dialog choice into a command (asking what is missing)."""
+        name = self.roster.display_name(jid)
+
+        def ask(question: str, value: str, make: Callable[[str], commands.Command]) -> None:
+            def answered(text: str | None) -> None:
+                if text:
+                    self.post_message(self.CommandRequested(make(text)))
+
+            self.app.push_screen(TextPromptScreen(question, value), answered)
+
+        def confirm(question: str, command: commands.Command) -> None:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.post_message(self.CommandRequested(command))
+
+            self.app.push_screen(ConfirmScreen(question), answered)
+
+        contact = self.roster.contact(jid)
+        match action:
+            case "message":
+                self.run_worker(self.open_conversation(jid))
+            case "accept":
+                self.post_message(self.CommandRequested(commands.AcceptCommand(jid)))
+            case "deny":
+                self.post_message(self.CommandRequested(commands.DenyCommand(jid)))
+            case "rename":
+                ask(
+                    f"New name for {jid}",
+                    contact.name if contact else "",
+                    lambda text: commands.RenameCommand(jid, text),
+                )
+            case "group":
+                current = ", ".join(contact.groups) if contact else ""
+                ask(f"Group for {name}", current, lambda text: commands.GroupCommand(jid, text))
+            case "remove":
+                confirm(
+                    f"Remove {name} ({jid}) from your roster? "
+                    "This also cancels both presence subscriptions.",
+                    commands.RemoveCommand(jid),
+                )
+            case "block":
+                confirm(
+                    f"Block {name} ({jid})? You will receive nothing from them.",
+                    commands.BlockCommand(jid),
+                )
+
     def on_presence_selector_presence_chosen(self, event: PresenceSelector.PresenceChosen) -> None:
         self.post_message(self.PresenceRequested(event.show, self._status_text))
         self.composer.focus()
@@ -205,6 +298,10 @@ class MainScreen(Screen[None]):
                 self.post_message(self.QuitRequested())
             case commands.HelpCommand(topic=topic):
                 self._show_help(topic)
+            case commands.RemoveCommand(jid=jid):
+                self.roster_action("remove", jid)  # always asks first
+            case commands.InfoCommand(jid=jid):
+                self.show_details(jid)
             case _:
                 self.post_message(self.CommandRequested(command))
 
