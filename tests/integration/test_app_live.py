@@ -208,3 +208,56 @@ async def test_register_flag_creates_the_account_and_logs_in(
         )
         assert "was created" in log_text(app)
         assert app.session is not None
+
+
+async def test_friend_request_accepted_in_the_app_ends_in_both(
+    prosody: ProsodyServer, new_account: Any, xmpp_client: Any, no_keyring: None
+) -> None:
+    from xmpptui.ui.screens.prompt import RequestScreen
+    from xmpptui.ui.widgets.roster import RosterView
+
+    alice, bob = new_account("alice"), new_account("bob")
+    app = make_app(prosody, alice)
+    async with app.run_test(size=SIZE) as pilot:
+        roster = app.main.roster
+        await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
+        bob_client = await xmpp_client(bob)
+        bob_client.auto_authorize = True  # Bob will accept Alice's request back
+        bob_client.send_presence_subscription(pto=alice.jid)
+        await wait_until(lambda: bob.jid in roster.requests(), 10)
+
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: isinstance(app.focused, RosterView))
+        roster.move_cursor(next(i for i, r in enumerate(roster.rows()) if r.jid == bob.jid))
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, RequestScreen))
+        await pilot.press("a")
+        await wait_until(
+            lambda: (c := roster.contact(bob.jid)) is not None and c.subscription == "both",
+            10,
+            lambda: repr(roster.contact(bob.jid)),
+        )
+        assert bob.jid not in roster.requests()
+        await wait_until(lambda: roster.best_presence(bob.jid) is not None, 10)
+        assert bob_client.client_roster[alice.jid]["subscription"] == "both"
+
+
+async def test_add_contact_in_the_app_reaches_the_other_side(
+    prosody: ProsodyServer, new_account: Any, xmpp_client: Any, no_keyring: None
+) -> None:
+    alice, carol = new_account("alice"), new_account("carol")
+    asked: list[Any] = []
+    carol_client = await xmpp_client(
+        carol, before_connect=lambda c: c.add_event_handler("presence_subscribe", asked.append)
+    )
+    app = make_app(prosody, alice)
+    async with app.run_test(size=SIZE) as pilot:
+        roster = app.main.roster
+        await wait_until(lambda: app.main.status.state is ConnectionState.ONLINE, 10)
+        await pilot.press(*f"/add {carol.jid} Carol", "enter")
+        await wait_until(lambda: any(p["from"].bare == alice.jid for p in asked), 10)
+        await wait_until(lambda: roster.contact(carol.jid) is not None)
+        contact = roster.contact(carol.jid)
+        assert contact is not None and contact.name == "Carol"
+        assert contact.ask or contact.subscription in ("to", "both")
+        assert carol_client is not None

@@ -24,6 +24,7 @@ from xmpptui.app.account import (
     Registrar,
     SessionFactory,
 )
+from xmpptui.app.roster import RosterFlows
 from xmpptui.models import (
     ChatMessage,
     ConnectionState,
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 _HISTORY_ON_OPEN = 200
 
 
-class XmppTuiApp(AccountFlows):
+class XmppTuiApp(RosterFlows):
     """The xmpptui application for one account."""
 
     TITLE = "xmpptui"
@@ -75,6 +76,9 @@ class XmppTuiApp(AccountFlows):
         self._save_pins = save_pins
         self._save_presence = save_presence
         self._keymap = dict(keymap or {})
+        self._blocked: set[str] = set()
+        self._unread: dict[str, int] = {}
+        self._new_requests: list[str] = []
         self._registrar = registrar
         self._register_first = register_first and registrar is not None
         self._password_source = ""  # keyring | command | prompt | register
@@ -100,6 +104,11 @@ class XmppTuiApp(AccountFlows):
             ev.MessageReceived: self._ev_message,
             ev.MessageSent: self._ev_message,
             ev.ErrorOccurred: self._ev_error,
+            ev.SubscriptionRequested: self._ev_subscription_requested,
+            ev.SubscriptionChanged: self._ev_subscription_changed,
+            ev.BlocklistReceived: self._ev_blocklist_received,
+            ev.BlocklistChanged: self._ev_blocklist_changed,
+            ev.ClientInfoReceived: self._ev_client_info,
         }
 
     async def on_mount(self) -> None:
@@ -172,19 +181,26 @@ class XmppTuiApp(AccountFlows):
     async def _ev_presence(self, event: ev.PresenceChanged) -> None:
         presence = ResourcePresence(event.resource, event.show, event.status, event.priority)
         self.main.roster.update_presence(event.jid, presence)
+        if event.client and event.show is not Show.OFFLINE:
+            self.main.roster.set_client(event.jid, event.resource, event.client)
 
     async def _ev_message(self, event: ev.MessageReceived | ev.MessageSent) -> None:
         message = event.message
+        fresh = True  # not seen before (the history knows best: it outlives tabs)
         if self._history is not None:
-            await self._history.add(self.account, message)
+            fresh = await self._history.add(self.account, message)
         tabs = self.main.tabs
         if not tabs.has_peer(message.peer):
             await self.main.open_conversation(message.peer, focus=False)
             await self._fill_from_history(message.peer)
         log_widget = tabs.log_for(message.peer)
-        if log_widget is not None:
-            log_widget.add_message(message, self._sender_name(message))
-        if not message.outgoing and tabs.active_peer != message.peer:
+        added = log_widget is not None and log_widget.add_message(
+            message, self._sender_name(message)
+        )
+        if self._history is None:
+            fresh = added
+        if fresh and not message.outgoing and tabs.active_peer != message.peer:
+            self._count_unread(message.peer)
             name = render.clean_identity(self.main.roster.display_name(message.peer))
             self.notify(render.clean_body(message.body)[:200], title=name, markup=False)
 
@@ -224,6 +240,8 @@ class XmppTuiApp(AccountFlows):
             return
         if isinstance(command, commands.PasswdCommand):
             self.run_worker(self._change_password(), exclusive=True, group="passwd")
+            return
+        if self._roster_command(command):
             return
         name = type(command).__name__.removesuffix("Command").lower()
         self._notice(f"/{name} is not available yet.", "warning")

@@ -26,7 +26,7 @@ class PresenceSelector(Select[Show]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
-            [(show.label, show) for show in SELECTABLE_SHOWS],
+            [(show.label, show) for show in (*SELECTABLE_SHOWS, Show.OFFLINE)],
             value=Show.AVAILABLE,
             allow_blank=False,
             prompt="Presence",
@@ -37,7 +37,7 @@ class PresenceSelector(Select[Show]):
     def show_quietly(self, show: Show) -> None:
         """Reflect a presence chosen elsewhere (``/status``, the config) without announcing it."""
         self._known = show
-        if show is not Show.OFFLINE and show != self.value:
+        if show != self.value:
             self.value = show
 
     def _on_select_changed(self, event: Select.Changed) -> None:
