@@ -80,6 +80,12 @@ async def main_screen() -> None:
         session = sessions[0]
         session.emit(ev.SessionStarted(f"{ME}/xmpptui-laptop"), ev.RosterReceived(ROSTER))
         session.emit(*PRESENCE)
+        session.emit(ev.SubscriptionRequested("grace@example.com", nick="Grace"))
+        session.emit(ev.ClientInfoReceived("bob@example.org", "laptop", "Gajim", "1.9.5", "Linux"))
+        carol = ChatMessage(
+            "c1", "carol@example.org", "carol@example.org", "Are you coming?", NOW, False
+        )
+        session.emit(ev.MessageReceived(carol))
         for minutes, own, body in CHAT:
             sender = ME if own else "bob@example.org"
             message = ChatMessage(
@@ -93,6 +99,7 @@ async def main_screen() -> None:
             session.emit(ev.MessageSent(message) if own else ev.MessageReceived(message))
         await settle(pilot, lambda: app.main.tabs.has_peer("bob@example.org"))
         await settle(pilot, lambda: len(app.main.tabs.log_for("bob@example.org").plain_lines) == 5)
+        await settle(pilot, lambda: app.main.tabs.has_peer("carol@example.org"))
         await app.main.open_conversation("bob@example.org")
         composer = app.main.composer
         composer.cursor_blink = False
@@ -100,6 +107,10 @@ async def main_screen() -> None:
         composer.cursor_position = len(composer.value)
         await pilot.pause()
         app.save_screenshot("main.svg", str(HERE))
+        app.main.show_details("bob@example.org")
+        await settle(pilot, lambda: type(app.screen).__name__ == "ContactScreen")
+        await pilot.pause()
+        app.save_screenshot("details.svg", str(HERE))
 
 
 async def login_screen() -> None:
@@ -119,7 +130,7 @@ def main() -> None:
     freeze()
     asyncio.run(main_screen())
     asyncio.run(login_screen())
-    print(f"wrote {HERE / 'main.svg'} and {HERE / 'login.svg'}")
+    print(f"wrote {', '.join(str(p) for p in sorted(HERE.glob('*.svg')))}")
 
 
 if __name__ == "__main__":

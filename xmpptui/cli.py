@@ -46,6 +46,7 @@ class Launch:
     pinned_keys: tuple[str, ...]
     register: bool
     keymap: dict[str, str]
+    priority: int
     presence: Show
     status: str
 
@@ -127,6 +128,7 @@ def resolve(args: argparse.Namespace) -> Launch:
         pinned_keys=account.pinned_keys,
         register=bool(args.register),
         keymap=dict(config.keys),
+        priority=account.priority,
         presence=account.presence,
         status=account.status,
     )
@@ -152,6 +154,7 @@ async def run_app(launch: Launch) -> int:
                 ca_file=launch.ca_file,
                 direct_tls=launch.direct_tls,
                 pins=launch.pinned_keys,
+                priority=launch.priority,
             )
         )
 

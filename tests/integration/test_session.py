@@ -309,3 +309,18 @@ async def test_keepalive_detects_a_dead_server_and_recovers(
     finally:
         os.kill(prosody.pid, signal.SIGCONT)
     await rec.wait_for(ev.SessionStarted, lambda e: len(rec.of(ev.SessionStarted)) >= 2, 15)
+
+
+async def test_answers_software_version_without_the_os(
+    new_account, run_session, xmpp_client
+) -> None:
+    from xmpptui import __version__
+
+    alice, bob = new_account("alice"), new_account("bob")
+    rec = await run_session(alice)
+    started = await rec.wait_for(ev.SessionStarted)
+    bob_client = await xmpp_client(bob, plugins=("xep_0092",))
+    answer = await bob_client.plugin["xep_0092"].get_version(started.full_jid, timeout=10)
+    version = answer["software_version"]
+    assert (version["name"], version["version"]) == ("xmpptui", __version__)
+    assert not version["os"]

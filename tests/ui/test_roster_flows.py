@@ -143,3 +143,28 @@ async def test_subscription_changes_are_told() -> None:
             ev.SubscriptionChanged(CAROL, "unsubscribed"),
         )
         await wait_for(pilot, lambda: f"{CAROL} denied your request" in log_text(rig.app))
+
+
+async def test_add_from_the_roster_key_and_status_message_from_f4() -> None:
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(rig.app.focused, RosterView))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, TextPromptScreen))
+        await pilot.press(*f"{DAN} Dan", "enter")
+        await wait_for(pilot, lambda: rig.session.added == [(DAN, "Dan", ())])
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(rig.app.screen, TextPromptScreen))
+        await pilot.press(*"back at 3", "enter")
+        await wait_for(pilot, lambda: rig.session.presences[-1] == (Show.AVAILABLE, "back at 3"))
+
+
+async def test_help_lists_roster_keys() -> None:
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await pilot.press(*"/help", "enter")
+        await wait_for(pilot, lambda: "Roster:" in log_text(rig.app))
+        assert "n,plus Add" in log_text(rig.app) and "i Details" in log_text(rig.app)

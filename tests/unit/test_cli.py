@@ -96,3 +96,20 @@ def test_resource_is_created_once_per_installation_and_kept(
     assert cli.resolve(args).resource == first
     explicit = cli.build_parser().parse_args(["alice@example.org", "--resource", "phone"])
     assert cli.resolve(explicit).resource == "phone"
+
+
+def test_priority_and_keys_come_from_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xmpptui import cli
+
+    config = tmp_path / "config" / "xmpptui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[accounts."alice@example.org"]\nresource = "desk"\npriority = -5\n'
+        '[keys]\n"tab.next" = "ctrl+n"\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    launch = cli.resolve(cli.build_parser().parse_args(["alice@example.org"]))
+    assert launch.priority == -5 and launch.resource == "desk"
+    assert launch.keymap == {"tab.next": "ctrl+n"}

@@ -254,6 +254,17 @@ class XmppTuiApp(RosterFlows):
             lambda: self._run_command(commands.PasswdCommand()),
         )
         yield SystemCommand(
+            "Add contact", "Add a contact (/add JID [name])", self.main.ask_add_contact
+        )
+        yield SystemCommand(
+            "Blocked contacts",
+            "Show the blocked list and unblock (/blocked)",
+            lambda: self._run_command(commands.BlockedCommand()),
+        )
+        yield SystemCommand(
+            "Set status message", "Change the status text (f4)", self.main.ask_status_message
+        )
+        yield SystemCommand(
             "Reconnect",
             "Connect again now (/reconnect, f5)",
             lambda: self._run_command(commands.ReconnectCommand()),

@@ -12,6 +12,7 @@ from pathlib import Path
 from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 
+from xmpptui import __version__
 from xmpptui.models import CertificateInfo
 from xmpptui.xmpp import tls
 from xmpptui.xmpp.client import DIRECT_TLS_PORT, Timing, XmppClient
@@ -82,6 +83,8 @@ def build_client(
         client.register_plugin(plugin)
     # Stream management: resume after a dropped link when the server allows.
     client.register_plugin("xep_0198", {"allow_resume": True})
+    # Answer software-version queries (XEP-0092) as xmpptui; the OS is not disclosed.
+    client.register_plugin("xep_0092", {"software_name": "xmpptui", "version": __version__})
     return client
 
 

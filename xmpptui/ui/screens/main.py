@@ -39,6 +39,7 @@ class MainScreen(Screen[None]):
     | ctrl+w      | close the current chat tab       |
     | alt+right   | next tab                         |
     | alt+left    | previous tab                     |
+    | f4          | set the status message           |
     | f5          | reconnect now                    |
     | escape      | back to the input line           |
     | /           | start a command (from anywhere)  |
@@ -51,6 +52,7 @@ class MainScreen(Screen[None]):
         Binding("alt+right", "next_tab", "Next tab", id="tab.next"),
         Binding("alt+left", "previous_tab", "Prev tab", id="tab.previous"),
         Binding("f5", "reconnect", "Reconnect", id="connection.reconnect"),
+        Binding("f4", "status_message", "Status msg", id="presence.message"),
         Binding("escape", "focus_input", "Input", show=False, id="input.focus"),
     ]
 
@@ -226,6 +228,8 @@ class MainScreen(Screen[None]):
 
         contact = self.roster.contact(jid)
         match action:
+            case "add":
+                self.ask_add_contact()
             case "message":
                 self.run_worker(self.open_conversation(jid))
             case "accept":
@@ -252,6 +256,39 @@ class MainScreen(Screen[None]):
                     f"Block {name} ({jid})? You will receive nothing from them.",
                     commands.BlockCommand(jid),
                 )
+
+    def ask_add_contact(self) -> None:
+        """Prompt for ``JID [name]`` and add it (same checks as ``/add``)."""
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                command = commands.parse(f"/add {text}")
+            except commands.CommandError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            if command is not None:
+                self.post_message(self.CommandRequested(command))
+
+        self.app.push_screen(
+            TextPromptScreen(
+                "Add a contact: JID, then an optional name", "", "bob@example.org Bob"
+            ),
+            answered,
+        )
+
+    def ask_status_message(self) -> None:
+        """Prompt for a status message, keeping the current presence."""
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                show = self.presence.value
+                if isinstance(show, Show):
+                    self._status_text = text
+                    self.post_message(self.PresenceRequested(show, text))
+
+        self.app.push_screen(TextPromptScreen("Status message", self._status_text), answered)
 
     def on_presence_selector_presence_chosen(self, event: PresenceSelector.PresenceChosen) -> None:
         self.post_message(self.PresenceRequested(event.show, self._status_text))
@@ -313,12 +350,18 @@ class MainScreen(Screen[None]):
             console.add_notice(f"{usage:<40} {description}", style="")
         if topic is None:
             console.add_notice(commands.ESCAPE_HELP, style="")
-            keys = ", ".join(
-                f"{binding.key} {binding.description}"
-                for binding in self.BINDINGS
-                if isinstance(binding, Binding) and binding.description
+            for where, bindings in (("Keys", self.BINDINGS), ("Roster", RosterView.BINDINGS)):
+                keys = ", ".join(
+                    f"{binding.key} {binding.description}"
+                    for binding in bindings
+                    if isinstance(binding, Binding) and binding.description
+                )
+                console.add_notice(f"{where}: {keys}.", style="")
+            console.add_notice(
+                "Also: ctrl+q Quit, ctrl+p Command palette. Keys can be remapped in "
+                'config.toml [keys] by binding id (e.g. roster.focus = "f2").',
+                style="",
             )
-            console.add_notice(f"Keys: {keys}, ctrl+q Quit, ctrl+p Command palette.", style="")
         self.tabs.active = "console"
 
     # ------------------------------------------------------------ actions
@@ -328,6 +371,9 @@ class MainScreen(Screen[None]):
     def action_choose_presence(self) -> None:
         self.presence.focus()
         self.presence.action_show_overlay()
+
+    def action_status_message(self) -> None:
+        self.ask_status_message()
 
     def action_reconnect(self) -> None:
         self.post_message(self.CommandRequested(commands.ReconnectCommand()))

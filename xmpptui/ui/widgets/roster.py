@@ -88,6 +88,7 @@ class RosterView(ScrollView, can_focus=True):
         Binding("g", "act('group')", "Group", show=False, id="roster.group"),
         Binding("x,delete", "act('remove')", "Remove", show=False, id="roster.remove"),
         Binding("b", "act('block')", "Block", show=False, id="roster.block"),
+        Binding("n,plus", "add", "Add", id="roster.add"),
     ]
 
     COMPONENT_CLASSES = {"roster--cursor", "roster--group", "roster--requests"}
@@ -411,6 +412,10 @@ class RosterView(ScrollView, can_focus=True):
     def action_details(self) -> None:
         if jid := self.selected_jid:
             self.post_message(self.DetailsRequested(jid))
+
+    def action_add(self) -> None:
+        """Add a contact (the app asks for the JID)."""
+        self.post_message(self.ActionRequested("add", ""))
 
     def action_act(self, action: str) -> None:
         row = self.selected_row
