@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,10 +46,22 @@ CHAT = (
 )
 
 
-def freeze() -> None:
+def freeze() -> Callable[[], None]:
+    """Fix the time zone and the clock; returns a function that undoes it."""
+    old_tz, old_clock = os.environ.get("TZ"), ChatLog.clock
     os.environ["TZ"] = "UTC"
     time.tzset()
     ChatLog.clock = lambda: NOW.replace(tzinfo=None)
+
+    def restore() -> None:
+        if old_tz is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old_tz
+        time.tzset()
+        ChatLog.clock = old_clock
+
+    return restore
 
 
 def make_app(password: str | None) -> tuple[XmppTuiApp, list[ScriptedSession]]:
@@ -73,7 +86,7 @@ async def settle(pilot: object, predicate: object, timeout: float = 5.0) -> None
         await pilot.pause(0.02)  # type: ignore[attr-defined]
 
 
-async def main_screen() -> None:
+async def main_screen(out: Path = HERE) -> None:
     app, sessions = make_app("secret")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: sessions and sessions[0].started)
@@ -105,15 +118,18 @@ async def main_screen() -> None:
         composer.cursor_blink = False
         composer.value = "Sure, see you there"
         composer.cursor_position = len(composer.value)
+        console = app.main.tabs.console
+        await settle(pilot, lambda: any("wants to add you" in line for line in console.plain_lines))
+        app.clear_notifications()  # toasts come and go with timers: keep them out
         await pilot.pause()
-        app.save_screenshot("main.svg", str(HERE))
+        app.save_screenshot("main.svg", str(out))
         app.main.show_details("bob@example.org")
         await settle(pilot, lambda: type(app.screen).__name__ == "ContactScreen")
         await pilot.pause()
-        app.save_screenshot("details.svg", str(HERE))
+        app.save_screenshot("details.svg", str(out))
 
 
-async def login_screen() -> None:
+async def login_screen(out: Path = HERE) -> None:
     app, _sessions = make_app(None)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -123,7 +139,7 @@ async def login_screen() -> None:
         app.screen.query_one("#password").cursor_blink = False  # type: ignore[attr-defined]
         await pilot.press(*"hunter2")
         await pilot.pause()
-        app.save_screenshot("login.svg", str(HERE))
+        app.save_screenshot("login.svg", str(out))
 
 
 def main() -> None:
