@@ -86,12 +86,38 @@ class ResourcePresence:
     priority: int = 0
 
 
+class Delivery(enum.StrEnum):
+    """Where a message is on its way (outgoing) or that it arrived (incoming)."""
+
+    PENDING = "pending"  # stored, not yet acknowledged by the server
+    SENT = "sent"  # the server acknowledged it (stream management)
+    DELIVERED = "delivered"  # the contact's client confirmed it (XEP-0184)
+    FAILED = "failed"  # could not be sent: kept, shown, can be retried
+    RECEIVED = "received"  # an incoming message
+
+
+class ChatState(enum.StrEnum):
+    """XEP-0085 chat states."""
+
+    ACTIVE = "active"
+    COMPOSING = "composing"
+    PAUSED = "paused"
+    INACTIVE = "inactive"
+    GONE = "gone"
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     """A one-to-one chat message, incoming or outgoing.
 
     ``peer`` is the bare JID of the conversation (the contact), whichever way
     the message went; ``sender`` is the bare JID of who wrote it.
+
+    ``id`` is the de-duplication key: the sender's origin-id (XEP-0359) when
+    present, else the stanza's id, so the same message arriving live, as a
+    carbon, from the archive or from offline storage is one message.
+    ``stanza_id`` is the id our own server gave it (XEP-0359 stanza-id "by" our
+    account), used to page the archive (MAM), never trusted from anyone else.
     """
 
     id: str
@@ -101,6 +127,9 @@ class ChatMessage:
     timestamp: datetime
     outgoing: bool
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    state: Delivery = Delivery.RECEIVED
+    stanza_id: str = ""
+    edited: bool = False  # the body is a correction (XEP-0308) of the original
 
 
 @dataclass(frozen=True, slots=True)

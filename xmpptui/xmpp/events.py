@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from xmpptui.models import CertificateInfo, ChatMessage, Contact, Show
+from xmpptui.models import CertificateInfo, ChatMessage, ChatState, Contact, Delivery, Show
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,16 +201,58 @@ class ClientInfoReceived:
 
 @dataclass(frozen=True, slots=True)
 class MessageReceived:
-    """A chat message arrived from a contact."""
+    """A chat message arrived from a contact (live, offline storage, or a carbon
+    of a message another of our clients received)."""
 
     message: ChatMessage
 
 
 @dataclass(frozen=True, slots=True)
 class MessageSent:
-    """A chat message we sent went on the wire."""
+    """A chat message of ours went on the wire (from this client, or a carbon of
+    one sent by another of our clients)."""
 
     message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStateChanged:
+    """An outgoing message moved on: sent (server ack), delivered (receipt), failed."""
+
+    peer: str
+    id: str
+    state: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCorrected:
+    """The sender replaced the body of message ``id`` (XEP-0308)."""
+
+    peer: str
+    id: str
+    body: str
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatStateChanged:
+    """A contact is typing, paused, left... (XEP-0085)."""
+
+    jid: str
+    state: ChatState
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFetched:
+    """A page of messages from our server's archive (XEP-0313).
+
+    ``peer`` is None for the login catch-up (all conversations); ``complete``
+    says whether the archive has nothing more in the asked direction.
+    """
+
+    peer: str | None
+    messages: tuple[ChatMessage, ...]
+    complete: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,5 +284,9 @@ SessionEvent = (
     | ClientInfoReceived
     | MessageReceived
     | MessageSent
+    | MessageStateChanged
+    | MessageCorrected
+    | ChatStateChanged
+    | ArchiveFetched
     | ErrorOccurred
 )
