@@ -152,6 +152,9 @@ def test_help_table_covers_exactly_the_commands() -> None:
         "status",
         "close",
         "quit",
+        "correct",
+        "search",
+        "retry",
         "reconnect",
         "passwd",
         "help",
@@ -228,3 +231,13 @@ def test_block_unblock_blocked_info() -> None:
     assert c.parse("/info bob@example.org") == c.InfoCommand("bob@example.org")
     with pytest.raises(c.CommandError, match="needs a JID"):
         c.parse("/block")
+
+
+def test_correct_search_retry() -> None:
+    from xmpptui.ui import commands as c
+
+    assert c.parse("/correct  fixed text ") == c.CorrectCommand("fixed text")
+    assert c.parse('/search "quoted" [b]') == c.SearchCommand('"quoted" [b]')
+    assert c.parse("/retry") == c.RetryCommand()
+    with pytest.raises(c.CommandError, match="needs a new text"):
+        c.parse("/correct")

@@ -151,6 +151,25 @@ class InfoCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectCommand:
+    """``/correct TEXT``: replace your last message in this tab (XEP-0308)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCommand:
+    """``/search TEXT``: search all history."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryCommand:
+    """``/retry``: send again the messages of this tab that were not sent."""
+
+
+@dataclass(frozen=True, slots=True)
 class ReconnectCommand:
     """``/reconnect``: connect again now, without waiting for the next attempt."""
 
@@ -189,6 +208,9 @@ Command: TypeAlias = (
     | UnblockCommand
     | BlockedCommand
     | InfoCommand
+    | CorrectCommand
+    | SearchCommand
+    | RetryCommand
     | ReconnectCommand
     | PasswdCommand
     | HelpCommand
@@ -215,6 +237,9 @@ HELP: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         ),
         "close": ("/close", "Close the current chat tab."),
         "quit": ("/quit", "Disconnect and quit."),
+        "correct": ("/correct TEXT", "Replace your last message here (up-arrow on an empty line)."),
+        "search": ("/search TEXT", "Search all history; Enter on a result jumps to it."),
+        "retry": ("/retry", "Send again the messages of this tab that were not sent."),
         "reconnect": ("/reconnect", "Connect again now instead of waiting for the next attempt."),
         "passwd": ("/passwd", "Change your account's password on the server."),
         "help": ("/help [command]", "List the commands, or explain one."),
@@ -370,6 +395,19 @@ def _info(args: _Args) -> Command:
     return InfoCommand(jid)
 
 
+def _correct(args: _Args) -> Command:
+    return CorrectCommand(args.remainder("new text"))
+
+
+def _search(args: _Args) -> Command:
+    return SearchCommand(args.remainder("text to search for"))
+
+
+def _retry(args: _Args) -> Command:
+    args.end()
+    return RetryCommand()
+
+
 def _reconnect(args: _Args) -> Command:
     args.end()
     return ReconnectCommand()
@@ -407,6 +445,9 @@ _PARSERS: Final[Mapping[str, Callable[[_Args], Command]]] = MappingProxyType(
         "unblock": _unblock,
         "blocked": _blocked,
         "info": _info,
+        "correct": _correct,
+        "search": _search,
+        "retry": _retry,
         "reconnect": _reconnect,
         "passwd": _passwd,
         "help": _help,
