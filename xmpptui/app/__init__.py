@@ -212,7 +212,9 @@ class XmppTuiApp(RosterFlows):
         if self.session is None:
             self._notice("Not connected: the message was not sent.", "error")
             return
-        self.session.send_message(event.peer, event.body)
+        message = self.session.send_message(event.peer, event.body)
+        if not self.session.online:  # kept as pending; no MessageSent follows
+            await self._ev_message(ev.MessageSent(message))
 
     async def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:
         self._presence = (event.show, event.status)

@@ -4,18 +4,26 @@ Used by the UI tests and by ``screenshots/generate.py``: it satisfies
 ``xmpptui.xmpp.api.Session`` without a network. Push events with ``emit``;
 read what the app asked for in ``sent``, ``presences`` and, for contacts,
 ``added``, ``removed``, ``updated``, ``accepted``, ``denied``, ``blocked``,
-``unblocked`` and ``info_requests``. The contact calls only record: a test
-emits the events the server would answer with (``ContactUpdated``...).
+``unblocked`` and ``info_requests``; for messages also ``corrections``,
+``chat_states`` and ``archive_requests``. The contact and archive calls only
+record: a test emits the events the server would answer with
+(``ContactUpdated``, ``ArchiveFetched``...).
+
+``online`` is True after ``start``; set ``is_online = False`` to play a lost
+link: ``send_message``/``correct_message`` then return PENDING messages and
+emit nothing, as the real session does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from xmpptui.models import ChatMessage, Show
+from xmpptui.models import ChatMessage, ChatState, Delivery, Show
 from xmpptui.store.credentials import Lookup, PasswordSource
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.events import SessionEvent
@@ -23,6 +31,17 @@ from xmpptui.xmpp.events import SessionEvent
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveRequest:
+    """One ``fetch_archive`` call."""
+
+    peer: str | None
+    after_id: str | None = None
+    before_id: str | None = None
+    start: datetime | None = None
+    limit: int = 100
 
 
 class ScriptedSession:
@@ -47,6 +66,10 @@ class ScriptedSession:
         self.blocked: list[str] = []
         self.unblocked: list[str] = []
         self.info_requests: list[str] = []
+        self.corrections: list[tuple[str, str, str]] = []  # (to, original_id, body)
+        self.chat_states: list[tuple[str, ChatState]] = []
+        self.archive_requests: list[ArchiveRequest] = []
+        self.is_online = False
         self.clock: Callable[[], datetime] = _utc_now
 
     @property
@@ -56,6 +79,10 @@ class ScriptedSession:
     @property
     def resource(self) -> str:
         return self.resource_name
+
+    @property
+    def online(self) -> bool:
+        return self.is_online
 
     def reconnect_now(self, resource: str | None = None) -> None:
         self.reconnects.append(resource)
@@ -74,16 +101,42 @@ class ScriptedSession:
 
     async def start(self) -> None:
         self.started = True
+        self.is_online = True
 
     def emit(self, *events: SessionEvent) -> None:
         for event in events:
             self.queue.put_nowait(event)
 
-    def send_message(self, to: str, body: str) -> ChatMessage:
-        message = ChatMessage(uuid.uuid4().hex, to, self._jid, body, self.clock(), True)
+    def send_message(self, to: str, body: str, *, id: str | None = None) -> ChatMessage:
+        message = ChatMessage(
+            id or uuid.uuid4().hex, to, self._jid, body, self.clock(), True, state=Delivery.PENDING
+        )
         self.sent.append(message)
-        self.emit(ev.MessageSent(message))
+        if self.is_online:
+            self.emit(ev.MessageSent(message))
         return message
+
+    def correct_message(self, to: str, original_id: str, body: str) -> ChatMessage:
+        self.corrections.append((to, original_id, body))
+        message = ChatMessage(uuid.uuid4().hex, to, self._jid, body, self.clock(), True)
+        message = dataclasses.replace(message, state=Delivery.PENDING, edited=True)
+        if self.is_online:
+            self.emit(ev.MessageCorrected(to, original_id, body, self._jid))
+        return message
+
+    def send_chat_state(self, to: str, state: ChatState) -> None:
+        self.chat_states.append((to, state))
+
+    def fetch_archive(
+        self,
+        peer: str | None,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        start: datetime | None = None,
+        limit: int = 100,
+    ) -> None:
+        self.archive_requests.append(ArchiveRequest(peer, after_id, before_id, start, limit))
 
     def set_presence(self, show: Show, status: str = "") -> None:
         self.presences.append((show, status))
@@ -114,6 +167,7 @@ class ScriptedSession:
 
     async def close(self) -> None:
         self.closed = True
+        self.is_online = False
         self.queue.put_nowait(None)
 
 

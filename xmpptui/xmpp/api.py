@@ -4,9 +4,10 @@ fake session used by UI tests both satisfy it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Protocol
 
-from xmpptui.models import ChatMessage, Show
+from xmpptui.models import ChatMessage, ChatState, Show
 from xmpptui.xmpp.events import SessionEvent
 
 
@@ -31,8 +32,62 @@ class Session(Protocol):
         """Begin connecting; progress arrives as events."""
         ...
 
-    def send_message(self, to: str, body: str) -> ChatMessage:
-        """Send a chat message to the bare JID ``to`` and return what was sent."""
+    @property
+    def online(self) -> bool:
+        """The stream is up and the session started: messages go out now."""
+        ...
+
+    # Messages. Ids follow XEP-0359: ``ChatMessage.id`` is the stanza id and
+    # the origin-id, so the same message seen live, as a carbon, from the
+    # archive or re-sent is one message (de-duplicate on (peer, id)).
+
+    def send_message(self, to: str, body: str, *, id: str | None = None) -> ChatMessage:
+        """Send a chat message to the bare JID ``to``; return it, state PENDING.
+
+        Online, it goes out with a receipt request and ``MessageSent`` follows;
+        then ``MessageStateChanged`` SENT (the server's stream-management ack),
+        DELIVERED (the contact's receipt) or FAILED (a bounce). Offline, nothing
+        is sent and no ``MessageSent`` comes: keep the message and call again
+        with the same ``id`` once online (``SessionStarted``). After a
+        *resumed* session, stanzas the old stream had taken are re-sent by
+        the session itself; after a fresh one, re-send every message still
+        PENDING (same id: receivers de-duplicate). An invalid ``to`` gives
+        state FAILED and an ``ErrorOccurred``.
+        """
+        ...
+
+    def correct_message(self, to: str, original_id: str, body: str) -> ChatMessage:
+        """Replace the body of our earlier message ``original_id`` to ``to`` (XEP-0308).
+
+        Returns the correction (a new id, ``edited``); online, a
+        ``MessageCorrected`` for ``original_id`` with us as sender follows.
+        Offline nothing is sent (state PENDING, no event).
+        """
+        ...
+
+    def send_chat_state(self, to: str, state: ChatState) -> None:
+        """Tell ``to`` we are composing, paused... (XEP-0085). Dropped when offline."""
+        ...
+
+    def fetch_archive(
+        self,
+        peer: str | None,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        start: datetime | None = None,
+        limit: int = 100,
+    ) -> None:
+        """Ask our server's archive (XEP-0313) for one page; one ``ArchiveFetched`` answers.
+
+        ``peer`` None: all conversations. ``after_id`` (a ``stanza_id``) or
+        ``start``: the messages after it, oldest first (login catch-up);
+        ``before_id``: the page before it (scrolling back); none: the newest
+        page. ``complete`` says nothing more is there in that direction.
+        The server may cap ``limit`` (Prosody: 50). Archived corrections come
+        as ``edited`` messages whose ``id`` is the corrected message's.
+        Problems arrive as ``ErrorOccurred``.
+        """
         ...
 
     def set_presence(self, show: Show, status: str = "") -> None:

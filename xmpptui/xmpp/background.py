@@ -65,6 +65,13 @@ async def request(client: Any, iq: Any, timeout: float) -> Any:
     condition it does not know (``policy-violation``), and that future then
     resolves only with a timeout, hiding the reason.
     """
+    return await issue(client, iq, timeout)
+
+
+def issue(client: Any, iq: Any, timeout: float) -> Coroutine[Any, Any, Any]:
+    """Like :func:`request`, but ``iq`` goes on the wire now, before the caller
+    sends anything else; await (or spawn) the returned coroutine for the answer.
+    """
     loop = asyncio.get_running_loop()
     answered: asyncio.Future[Any] = loop.create_future()
 
@@ -77,6 +84,14 @@ async def request(client: Any, iq: Any, timeout: float) -> Any:
     client.register_handler(Callback(name, MatchIDSender(criteria), on_answer, once=True))
     try:
         client.send(iq)  # not iq.send(): no second, slixmpp-side waiter
+    except BaseException:
+        client.remove_handler(name)
+        raise
+    return _answer(client, name, answered, timeout)
+
+
+async def _answer(client: Any, name: str, answered: asyncio.Future[Any], timeout: float) -> Any:
+    try:
         answer = await asyncio.wait_for(answered, timeout)
     finally:
         client.remove_handler(name)

@@ -18,8 +18,10 @@ from xmpptui.xmpp import tls
 from xmpptui.xmpp.client import DIRECT_TLS_PORT, Timing, XmppClient
 from xmpptui.xmpp.events import CertificateRejected, CertificateUntrusted
 
-#: slixmpp plugins every session loads: disco, ping, delayed delivery, blocking.
-PLUGINS = ("xep_0030", "xep_0199", "xep_0203", "xep_0191")
+#: slixmpp plugins every session loads: disco, ping, delayed delivery, blocking, and
+#: for disco to announce them carbons, chat states and corrections (``messaging``
+#: handles the stanzas itself).
+PLUGINS = ("xep_0030", "xep_0199", "xep_0203", "xep_0191", "xep_0280", "xep_0085", "xep_0308")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,8 @@ def build_client(
         client.ca_certs = settings.ca_file
     for plugin in PLUGINS:
         client.register_plugin(plugin)
+    # Receipts (XEP-0184): announced; requested and answered by ``messaging``, by its rules.
+    client.register_plugin("xep_0184", {"auto_ack": False, "auto_request": False})
     # Stream management: resume after a dropped link when the server allows.
     client.register_plugin("xep_0198", {"allow_resume": True})
     # Answer software-version queries (XEP-0092) as xmpptui; the OS is not disclosed.

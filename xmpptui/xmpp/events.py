@@ -226,7 +226,14 @@ class MessageStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class MessageCorrected:
-    """The sender replaced the body of message ``id`` (XEP-0308)."""
+    """The sender replaced the body of message ``id`` (XEP-0308).
+
+    Only the original's author may correct it: apply this only when the
+    stored message (``peer``, ``id``) has ``sender`` as its sender. The
+    session cannot know that for older messages; it only drops corrections
+    of messages it sent itself in this session. Our own corrections (from
+    this or another of our clients) come with our bare JID as ``sender``.
+    """
 
     peer: str
     id: str
@@ -248,11 +255,17 @@ class ArchiveFetched:
 
     ``peer`` is None for the login catch-up (all conversations); ``complete``
     says whether the archive has nothing more in the asked direction.
+    ``messages`` are the chat lines only, oldest first; the page may also have
+    held receipts and the like, so page on from ``first_id``/``last_id``, the
+    archive ids of the page's first and last result ("" when empty):
+    ``before_id=first_id`` for older, ``after_id=last_id`` for newer.
     """
 
     peer: str | None
     messages: tuple[ChatMessage, ...]
     complete: bool
+    first_id: str = ""
+    last_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

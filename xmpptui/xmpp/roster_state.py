@@ -65,6 +65,15 @@ class RosterTracker:
             "unblocked": self._on_blocking_push,
         }
 
+    def shares_presence(self, jid: str) -> bool:
+        """``jid`` may see our presence (subscription ``from`` or ``both``).
+
+        Delivery receipts go only to them: a receipt reveals we are online
+        (XEP-0184 section 8).
+        """
+        contact = self.contacts.get(jid)
+        return contact is not None and contact.subscription in ("from", "both")
+
     def session_started(self, client: XmppClient) -> None:
         """A fresh (not resumed) session: the server sends every presence again;
         fetch the roster and the blocklist."""

@@ -7,8 +7,8 @@ reports failures as :class:`ErrorOccurred`.
 
 The client is created in :meth:`XmppSession.start`, inside the running loop,
 so Textual and slixmpp share one asyncio loop. Contacts live in
-``roster_state`` (inbound) and ``roster_ops`` (operations); client set-up in
-``connection``.
+``roster_state`` (inbound) and ``roster_ops`` (operations); messages in
+``messaging`` (and ``archive``, MAM); client set-up in ``connection``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ import dataclasses
 import logging
 import random
 import ssl
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from xmpptui.models import CertificateInfo, ChatMessage, Show
-from xmpptui.xmpp import registration, translate
+from xmpptui.models import CertificateInfo, ChatMessage, ChatState, Show
+from xmpptui.xmpp import registration
 from xmpptui.xmpp.background import Background, guarded
 from xmpptui.xmpp.client import FATAL_STREAM_ERRORS, Timing, XmppClient
 from xmpptui.xmpp.connection import (
@@ -40,14 +39,12 @@ from xmpptui.xmpp.events import (
     Connecting,
     ConnectionFailed,
     Disconnected,
-    ErrorOccurred,
-    MessageReceived,
-    MessageSent,
     SessionEvent,
     SessionStarted,
     SignedOutElsewhere,
     StreamErrorReceived,
 )
+from xmpptui.xmpp.messaging import Messaging
 from xmpptui.xmpp.regform import RegistrationError
 from xmpptui.xmpp.roster_ops import RosterOps
 from xmpptui.xmpp.roster_state import RosterTracker
@@ -88,6 +85,9 @@ class XmppSession:
         self._background = Background(self._emit)
         self._roster = RosterTracker(settings.jid, self._background)
         self._ops = RosterOps(settings.jid, self._online_client, self._roster, self._background)
+        self._messaging = Messaging(
+            settings.jid, self._online_client, self._background, self._roster.shares_presence
+        )
 
     # ----------------------------------------------------------------- API
     @property
@@ -106,6 +106,11 @@ class XmppSession:
     @property
     def resource(self) -> str:
         return self._settings.resource
+
+    @property
+    def online(self) -> bool:
+        """The stream is up and the session started (or resumed)."""
+        return self._online
 
     @property
     def reconnect_pending(self) -> bool:
@@ -175,21 +180,28 @@ class XmppSession:
             client.cancel_connection_attempt()
             client.abort()
 
-    def send_message(self, to: str, body: str) -> ChatMessage:
-        message = ChatMessage(
-            id=uuid.uuid4().hex,
-            peer=to,
-            sender=self.bare_jid,
-            body=body,
-            timestamp=datetime.now(UTC),
-            outgoing=True,
+    # ------------------------------------------------ messages (messaging)
+    def send_message(self, to: str, body: str, *, id: str | None = None) -> ChatMessage:
+        return self._messaging.send_message(to, body, id=id)
+
+    def correct_message(self, to: str, original_id: str, body: str) -> ChatMessage:
+        return self._messaging.correct_message(to, original_id, body)
+
+    def send_chat_state(self, to: str, state: ChatState) -> None:
+        self._messaging.send_chat_state(to, state)
+
+    def fetch_archive(
+        self,
+        peer: str | None,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        start: datetime | None = None,
+        limit: int = 100,
+    ) -> None:
+        self._messaging.archive.fetch(
+            peer, after_id=after_id, before_id=before_id, start=start, limit=limit
         )
-        if self._client is not None:
-            stanza = self._client.make_message(mto=to, mbody=body, mtype="chat")
-            stanza["id"] = message.id
-            stanza.send()
-            self._emit(MessageSent(message))
-        return message
 
     def set_presence(self, show: Show, status: str = "") -> None:
         """Broadcast a presence. ``Show.OFFLINE`` disconnects and stays so until
@@ -280,14 +292,13 @@ class XmppSession:
             "failed_all_auth": self._on_auth_failed,
             "session_start": self._on_session_start,
             "session_resumed": self._on_session_resumed,
-            "message": self._on_message,
-            "message_error": self._on_message_error,
             "stream_error": self._on_stream_error,
             "disconnected": self._on_disconnected,
             **self._roster.handlers(),  # roster, presence, subscriptions, blocking
         }
         for name, handler in handlers.items():
             client.add_event_handler(name, handler)
+        self._messaging.install(client)  # messages, receipts, carbons, archive results
         return client
 
     def _send_presence(self) -> None:
@@ -393,7 +404,9 @@ class XmppSession:
 
     @guarded
     def _on_session_start(self, _event: Any) -> None:
-        self._roster.session_started(self._came_online(resumed=False))
+        client = self._came_online(resumed=False)
+        self._roster.session_started(client)
+        self._messaging.session_started(client)  # carbons on before our presence goes out
         self._send_presence()
 
     @guarded
@@ -408,17 +421,6 @@ class XmppSession:
         self._emit(SessionStarted(str(self._client.boundjid.full), resumed=resumed))
         self._start_keepalive()
         return self._client
-
-    @guarded
-    def _on_message(self, msg: Any) -> None:
-        message = translate.incoming_chat(msg, self._settings.jid)
-        if message is not None:
-            self._emit(MessageReceived(message))
-
-    @guarded
-    def _on_message_error(self, msg: Any) -> None:
-        peer = str(msg["from"].bare) or "the server"
-        self._emit(ErrorOccurred(f"Message to {peer} failed: {translate.error_text(msg)}"))
 
     @guarded
     def _on_stream_error(self, error: Any) -> None:

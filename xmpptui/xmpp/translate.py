@@ -7,15 +7,14 @@ tests feed them stanzas parsed from XML strings.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from slixmpp import JID
 from slixmpp.jid import InvalidJID
 
 from xmpptui.models import ChatMessage, Contact, Show
+from xmpptui.xmpp import chat_translate
 from xmpptui.xmpp.events import (
     ClientInfoReceived,
     PresenceChanged,
@@ -194,42 +193,15 @@ def _hint(text: str | None) -> str:
     return " ".join((text or "").split())[:_MAX_HINT]
 
 
-def _timestamp(msg: Any) -> datetime:
-    """The original send time for delayed delivery (XEP-0203), else now."""
-    try:
-        stamp = msg["delay"]["stamp"]
-    except (KeyError, AttributeError):
-        stamp = None
-    if isinstance(stamp, datetime):
-        if stamp.tzinfo is None:
-            return stamp.replace(tzinfo=UTC)
-        return stamp.astimezone(UTC)
-    return datetime.now(UTC)
-
-
 def incoming_chat(msg: Any, own_bare: str) -> ChatMessage | None:
     """Translate a ``chat``/``normal`` message with a body from a contact.
 
-    Messages without a body (chat states, receipts), of other types, without a
-    sender, or claiming to be from our own account (carbons are handled
-    elsewhere, with their own checks) are not chat lines: ``None``.
+    Messages without a body (chat states, receipts), corrections, other
+    types, without a sender, or claiming to be from our own account (carbons
+    are handled elsewhere, with their own checks) are not chat lines: ``None``.
+    The id follows XEP-0359 (see ``chat_translate.read_message``).
     """
-    if msg["type"] not in ("chat", "normal"):
-        return None
-    body = str(msg["body"] or "")
-    if not body:
-        return None
-    bare = str(msg["from"].bare)
-    if not bare or bare == own_bare:
-        return None
-    return ChatMessage(
-        id=str(msg["id"] or uuid.uuid4().hex),
-        peer=bare,
-        sender=bare,
-        body=body,
-        timestamp=_timestamp(msg),
-        outgoing=False,
-    )
+    return chat_translate.direct_chat(msg.xml, own_bare)
 
 
 def error_condition(stanza: Any) -> str:
