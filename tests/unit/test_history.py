@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from xmpptui.models import ChatMessage
-from xmpptui.store import history as history_module
+from xmpptui.models import ChatMessage, Delivery
+from xmpptui.store import history_schema
 from xmpptui.store.history import SCHEMA_VERSION, AsyncHistory, History, HistoryError
 
 ACCOUNT = "alice@example.org"
@@ -63,13 +63,16 @@ def test_add_round_trips_every_field(history: History) -> None:
         body="héllo\n<b>not markup</b>",
         timestamp=T0,
         outgoing=True,
-        extra={"stanza_id": "s-1"},
+        extra={"origin": "s-1"},
+        state=Delivery.PENDING,
+        stanza_id="archive-1",
     )
     assert history.add(ACCOUNT, message) is True
 
     [stored] = history.recent(ACCOUNT, BOB)
     assert stored == message
-    assert stored.extra == {"stanza_id": "s-1"}
+    assert stored.extra == {"origin": "s-1"}
+    assert (stored.state, stored.stanza_id, stored.edited) == (Delivery.PENDING, "archive-1", False)
     assert stored.timestamp.tzinfo is not None
     assert stored.timestamp.utcoffset() == timedelta(0)
 
@@ -109,11 +112,23 @@ def test_paging_before_a_message_handles_equal_timestamps(history: History) -> N
     history.add_many(ACCOUNT, same_second)
 
     page = history.recent(ACCOUNT, BOB, limit=2)
-    older = history.recent(ACCOUNT, BOB, limit=2, before_id=page[0].id)
-    oldest = history.recent(ACCOUNT, BOB, limit=2, before_id=older[0].id)
+    older = history.older(ACCOUNT, BOB, page[0].id, limit=2)
+    oldest = history.older(ACCOUNT, BOB, older[0].id, limit=2)
 
     assert [m.id for m in oldest + older + page] == ["x0", "x1", "x2", "x3", "x4"]
-    assert history.recent(ACCOUNT, BOB, before_id="x0") == []
+    assert history.older(ACCOUNT, BOB, "x0") == []
+    assert history.older(ACCOUNT, BOB, "unknown") == []
+    assert history.older(ACCOUNT, "carol@example.com", "x3") == []
+
+
+def test_older_pages_by_time_not_by_arrival(history: History) -> None:
+    # The archive fills in old messages after newer ones arrived live.
+    history.add_many(ACCOUNT, [msg(n) for n in (50, 51, 52)])
+    history.add_many(ACCOUNT, [msg(n) for n in (10, 11, 12)])
+
+    assert [m.id for m in history.recent(ACCOUNT, BOB, limit=3)] == ["m50", "m51", "m52"]
+    assert [m.id for m in history.older(ACCOUNT, BOB, "m50")] == ["m10", "m11", "m12"]
+    assert [m.id for m in history.older(ACCOUNT, BOB, "m51", limit=2)] == ["m12", "m50"]
 
 
 def test_add_many_is_one_transaction(history: History) -> None:
@@ -155,8 +170,8 @@ def test_pending_migrations_are_applied_on_open(
     first.add(ACCOUNT, msg(1))
     first.close()
     extra_step = "ALTER TABLE messages ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0"
-    monkeypatch.setattr(history_module, "MIGRATIONS", (*history_module.MIGRATIONS, extra_step))
-    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(history_schema, "MIGRATIONS", (*history_schema.MIGRATIONS, extra_step))
+    monkeypatch.setattr(history_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
 
     History.open(db_path).close()
 
@@ -170,8 +185,8 @@ def test_failed_migration_leaves_the_version_unchanged(
 ) -> None:
     History.open(db_path).close()
     broken = "CREATE TABLE extra (x); THIS IS NOT SQL"
-    monkeypatch.setattr(history_module, "MIGRATIONS", (*history_module.MIGRATIONS, broken))
-    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(history_schema, "MIGRATIONS", (*history_schema.MIGRATIONS, broken))
+    monkeypatch.setattr(history_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
 
     with pytest.raises(HistoryError):
         History.open(db_path)
