@@ -42,6 +42,9 @@ class MainScreen(Screen[None]):
     | f4          | set the status message           |
     | f5          | reconnect now                    |
     | escape      | back to the input line           |
+    | alt+1..9    | tab 1 (console) .. 9             |
+    | alt+a       | next tab with unread messages    |
+    | ctrl+l      | focus the messages (y copy, o open URL) |
     | /           | start a command (from anywhere)  |
     """
 
@@ -54,6 +57,12 @@ class MainScreen(Screen[None]):
         Binding("f5", "reconnect", "Reconnect", id="connection.reconnect"),
         Binding("f4", "status_message", "Status msg", id="presence.message"),
         Binding("escape", "focus_input", "Input", show=False, id="input.focus"),
+        Binding("alt+a", "next_unread", "Next unread", id="tab.next_unread"),
+        Binding("ctrl+l", "focus_log", "Log", show=False, id="log.focus"),
+        *(
+            Binding(f"alt+{n}", f"select_tab({n})", f"Tab {n}", show=False, id=f"tab.{n}")
+            for n in range(1, 10)
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -383,6 +392,30 @@ class MainScreen(Screen[None]):
 
     async def action_close_tab(self) -> None:
         await self.tabs.close_active()
+
+    def action_select_tab(self, number: int) -> None:
+        self.tabs.select_index(number)
+
+    def action_next_unread(self) -> None:
+        peer = self.tabs.next_unread()
+        if peer is None:
+            self.notify("No unread messages.", markup=False)
+        else:
+            self.tabs.select_peer(peer)
+
+    def action_focus_log(self) -> None:
+        self.tabs.active_view.focus()
+
+    def on_composer_edit_last_requested(self, _event: Composer.EditLastRequested) -> None:
+        """Up on an empty line: edit the last message of this tab (XEP-0308)."""
+        peer = self.tabs.active_peer
+        view = self.tabs.log_for(peer) if peer else None
+        last = view.last_own_message() if view is not None else None
+        if last is None:
+            self.composer.history_back()
+            return
+        self.composer.value = "/correct " + last.body
+        self.composer.cursor_position = len(self.composer.value)
 
     def action_next_tab(self) -> None:
         self.tabs.cycle(1)
