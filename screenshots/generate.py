@@ -17,7 +17,7 @@ from pathlib import Path
 
 from xmpptui.app import XmppTuiApp
 from xmpptui.devtools.scripted import FixedPasswords, ScriptedSession
-from xmpptui.models import ChatMessage, Contact, Show
+from xmpptui.models import ChatMessage, ChatState, Contact, Delivery, Show
 from xmpptui.ui.widgets.chat import ChatLog
 from xmpptui.xmpp import events as ev
 
@@ -108,12 +108,18 @@ async def main_screen(out: Path = HERE) -> None:
                 body,
                 NOW + timedelta(minutes=minutes),
                 own,
+                state=(Delivery.DELIVERED if minutes < -6 else Delivery.SENT)
+                if own
+                else Delivery.RECEIVED,
             )
             session.emit(ev.MessageSent(message) if own else ev.MessageReceived(message))
         await settle(pilot, lambda: app.main.tabs.has_peer("bob@example.org"))
         await settle(pilot, lambda: len(app.main.tabs.log_for("bob@example.org").plain_lines) == 5)
         await settle(pilot, lambda: app.main.tabs.has_peer("carol@example.org"))
         await app.main.open_conversation("bob@example.org")
+        session.emit(ev.ChatStateChanged("bob@example.org", ChatState.COMPOSING))
+        bob_view = app.main.tabs.log_for("bob@example.org")
+        await settle(pilot, lambda: bob_view is not None and bob_view.typing is not None)
         composer = app.main.composer
         composer.cursor_blink = False
         composer.value = "Sure, see you there"

@@ -46,6 +46,7 @@ class Launch:
     pinned_keys: tuple[str, ...]
     register: bool
     keymap: dict[str, str]
+    bell: bool
     priority: int
     presence: Show
     status: str
@@ -128,6 +129,7 @@ def resolve(args: argparse.Namespace) -> Launch:
         pinned_keys=account.pinned_keys,
         register=bool(args.register),
         keymap=dict(config.keys),
+        bell=config.ui.bell,
         priority=account.priority,
         presence=account.presence,
         status=account.status,
@@ -193,6 +195,7 @@ async def run_app(launch: Launch) -> int:
         save_pins=save_pins,
         save_presence=save_presence,
         keymap=launch.keymap,
+        bell=launch.bell,
         registrar=registrar,
         register_first=launch.register,
     )

@@ -24,26 +24,23 @@ from xmpptui.app.account import (
     Registrar,
     SessionFactory,
 )
-from xmpptui.app.roster import RosterFlows
+from xmpptui.app.messaging import MessagingFlows
 from xmpptui.models import (
-    ChatMessage,
     ConnectionState,
     ResourcePresence,
     Show,
 )
 from xmpptui.store.credentials import PasswordSource
 from xmpptui.store.history import AsyncHistory
-from xmpptui.ui import commands, render
+from xmpptui.ui import commands
 from xmpptui.ui.screens.main import MainScreen
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.api import Session
 
 log = logging.getLogger(__name__)
 
-_HISTORY_ON_OPEN = 200
 
-
-class XmppTuiApp(RosterFlows):
+class XmppTuiApp(MessagingFlows):
     """The xmpptui application for one account."""
 
     TITLE = "xmpptui"
@@ -64,6 +61,7 @@ class XmppTuiApp(RosterFlows):
         save_pins: PinSaver | None = None,
         save_presence: PresenceSaver | None = None,
         keymap: Mapping[str, str] | None = None,
+        bell: bool = True,
         registrar: Registrar | None = None,
         register_first: bool = False,
     ) -> None:
@@ -79,6 +77,10 @@ class XmppTuiApp(RosterFlows):
         self._blocked: set[str] = set()
         self._unread: dict[str, int] = {}
         self._new_requests: list[str] = []
+        self._bell = bell
+        self._catching_up = False
+        self._archive_exhausted: set[str] = set()
+        self._held: set[str] = set()
         self._registrar = registrar
         self._register_first = register_first and registrar is not None
         self._password_source = ""  # keyring | command | prompt | register
@@ -104,6 +106,10 @@ class XmppTuiApp(RosterFlows):
             ev.MessageReceived: self._ev_message,
             ev.MessageSent: self._ev_message,
             ev.ErrorOccurred: self._ev_error,
+            ev.MessageStateChanged: self._ev_message_state,
+            ev.MessageCorrected: self._ev_message_corrected,
+            ev.ChatStateChanged: self._ev_chat_state,
+            ev.ArchiveFetched: self._ev_archive,
             ev.SubscriptionRequested: self._ev_subscription_requested,
             ev.SubscriptionChanged: self._ev_subscription_changed,
             ev.BlocklistReceived: self._ev_blocklist_received,
@@ -116,6 +122,7 @@ class XmppTuiApp(RosterFlows):
             self.set_keymap(self._keymap)  # [keys] in config.toml: binding id -> key
         await self.push_screen(self._main)
         self._main.show_presence(*self._presence)  # e.g. remembered in config
+        self.run_worker(self._restore_tabs(), group="history")
         self.run_worker(self._login(), exclusive=True, group="login")
 
     async def _bridge(self, session: Session) -> None:
@@ -148,6 +155,7 @@ class XmppTuiApp(RosterFlows):
                 self._notice(problem, "warning")
             else:
                 self._password_source = "remembered"
+        await self._after_login(event.resumed)
 
     async def _ev_connection_failed(self, event: ev.ConnectionFailed) -> None:
         detail = event.reason
@@ -184,38 +192,10 @@ class XmppTuiApp(RosterFlows):
         if event.client and event.show is not Show.OFFLINE:
             self.main.roster.set_client(event.jid, event.resource, event.client)
 
-    async def _ev_message(self, event: ev.MessageReceived | ev.MessageSent) -> None:
-        message = event.message
-        fresh = True  # not seen before (the history knows best: it outlives tabs)
-        if self._history is not None:
-            fresh = await self._history.add(self.account, message)
-        tabs = self.main.tabs
-        if not tabs.has_peer(message.peer):
-            await self.main.open_conversation(message.peer, focus=False)
-            await self._fill_from_history(message.peer)
-        log_widget = tabs.log_for(message.peer)
-        added = log_widget is not None and log_widget.add_message(
-            message, self._sender_name(message)
-        )
-        if self._history is None:
-            fresh = added
-        if fresh and not message.outgoing and tabs.active_peer != message.peer:
-            self._count_unread(message.peer)
-            name = render.clean_identity(self.main.roster.display_name(message.peer))
-            self.notify(render.clean_body(message.body)[:200], title=name, markup=False)
-
     async def _ev_error(self, event: ev.ErrorOccurred) -> None:
         self._notice(event.text, "error")
 
     # -------------------------------------------------------------- intents
-    async def on_main_screen_send_requested(self, event: MainScreen.SendRequested) -> None:
-        if self.session is None:
-            self._notice("Not connected: the message was not sent.", "error")
-            return
-        message = self.session.send_message(event.peer, event.body)
-        if not self.session.online:  # kept as pending; no MessageSent follows
-            await self._ev_message(ev.MessageSent(message))
-
     async def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:
         self._presence = (event.show, event.status)
         if self.session is not None:
@@ -225,11 +205,6 @@ class XmppTuiApp(RosterFlows):
                 await self._save_presence(event.show, event.status)
             except Exception as error:  # an unwritable config must not break presence
                 log.warning("could not remember the presence: %s", error)
-
-    async def on_main_screen_conversation_opened(
-        self, event: MainScreen.ConversationOpened
-    ) -> None:
-        await self._fill_from_history(event.peer)
 
     def on_main_screen_command_requested(self, event: MainScreen.CommandRequested) -> None:
         command = event.command
@@ -243,7 +218,7 @@ class XmppTuiApp(RosterFlows):
         if isinstance(command, commands.PasswdCommand):
             self.run_worker(self._change_password(), exclusive=True, group="passwd")
             return
-        if self._roster_command(command):
+        if self._roster_command(command) or self._message_command(command):
             return
         name = type(command).__name__.removesuffix("Command").lower()
         self._notice(f"/{name} is not available yet.", "warning")
@@ -280,23 +255,11 @@ class XmppTuiApp(RosterFlows):
 
     async def action_quit(self) -> None:
         """Send unavailable presence, close the stream, then exit."""
+        await self._save_tabs()
         session, self.session = self.session, None
         if session is not None:
             await session.close()
         self.exit(self._exit_code if self.main.status.state is not ConnectionState.ONLINE else 0)
-
-    # -------------------------------------------------------------- helpers
-    async def _fill_from_history(self, peer: str) -> None:
-        if self._history is None:
-            return
-        log_widget = self.main.tabs.log_for(peer)
-        if log_widget is None:
-            return
-        for message in await self._history.recent(self.account, peer, _HISTORY_ON_OPEN):
-            log_widget.add_message(message, self._sender_name(message))
-
-    def _sender_name(self, message: ChatMessage) -> str:
-        return "me" if message.outgoing else self.main.roster.display_name(message.sender)
 
 
 __all__ = [

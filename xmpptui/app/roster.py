@@ -81,11 +81,13 @@ class RosterFlows(AccountFlows):
     def _count_unread(self, peer: str) -> None:
         self._unread[peer] = self._unread.get(peer, 0) + 1
         self._main.roster.set_unread(peer, self._unread[peer])
+        self._main.tabs.set_unread(peer, self._unread[peer])
 
     def on_tabbed_content_tab_activated(self, _event: Any) -> None:
         peer = self._main.tabs.active_peer
         if peer is not None and self._unread.pop(peer, 0):
             self._main.roster.set_unread(peer, 0)
+            self._main.tabs.set_unread(peer, 0)
 
     # ---------------------------------------------------------- commands
     def _roster_command(self, command: commands.Command) -> bool:
