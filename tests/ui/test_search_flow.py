@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.ui.fake import ACCOUNT, FakePasswords, Rig, wait_for
+from tests.ui.fake import ACCOUNT, FakePasswords, Rig, log_text, wait_for
 from tests.ui.test_main_screen import BOB, SIZE, online
 from xmpptui.app import XmppTuiApp
 from xmpptui.models import ChatMessage
@@ -39,5 +39,28 @@ async def test_search_finds_an_old_message_and_jumps_to_it(tmp_path: Path) -> No
             # Only the newest page was loaded on opening; the jump loaded back to the hit.
             await wait_for(pilot, lambda: any(m.id == "needle-id" for m in view.messages))
             assert len(view.messages) > 200
+    finally:
+        await history.close()
+
+
+async def test_restored_tabs_get_names_and_read_messages_stay_read(tmp_path: Path) -> None:
+    from tests.ui.test_main_screen import incoming
+
+    history = AsyncHistory(tmp_path / "history.sqlite3")
+    await history.open()
+    await history.save_open_tabs(ACCOUNT, [BOB])
+    rig = Rig(FakePasswords())
+    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    try:
+        async with rig.app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: rig.app.main.tabs.has_peer(BOB))
+            assert rig.app.main.tabs.title_of(BOB) == BOB  # no roster yet
+            await online(rig, pilot)
+            await wait_for(pilot, lambda: rig.app.main.tabs.title_of(BOB) == "Bob")
+            await pilot.press("alt+2")
+            await wait_for(pilot, lambda: rig.app.main.tabs.active_peer == BOB)
+            rig.session.emit(incoming("read while open", msg_id="r1"))
+            await wait_for(pilot, lambda: "read while open" in log_text(rig.app, BOB))
+        assert await history.unread_counts(ACCOUNT) == {}
     finally:
         await history.close()

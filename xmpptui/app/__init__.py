@@ -179,9 +179,17 @@ class XmppTuiApp(MessagingFlows):
 
     async def _ev_roster(self, event: ev.RosterReceived) -> None:
         self.main.roster.set_contacts(event.contacts)
+        self._retitle_tabs()
+
+    def _retitle_tabs(self) -> None:
+        """Tabs restored before the roster arrived are titled by JID: use names now."""
+        tabs = self.main.tabs
+        for peer in tabs.peers:
+            tabs.set_title(peer, self.main.roster.display_name(peer))
 
     async def _ev_contact_updated(self, event: ev.ContactUpdated) -> None:
         self.main.roster.update_contact(event.contact)
+        self._retitle_tabs()
 
     async def _ev_contact_removed(self, event: ev.ContactRemoved) -> None:
         self.main.roster.remove_contact(event.jid)

@@ -108,6 +108,9 @@ class MessagingFlows(RosterFlows):
             self._count_unread(message.peer)
             if not archived:
                 self._alert(message)
+        elif fresh and not message.outgoing and self._history is not None:
+            # read as it arrives in the open tab: not unread at the next start
+            await self._history.mark_read(self.account, message.peer, message.id)
         return fresh
 
     def _alert(self, message: ChatMessage) -> None:

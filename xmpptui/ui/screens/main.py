@@ -52,7 +52,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "focus_roster", "Roster", id="roster.focus"),
         Binding("ctrl+s", "choose_presence", "Presence", id="presence.choose"),
         Binding("ctrl+w", "close_tab", "Close tab", id="tab.close"),
-        Binding("alt+right", "next_tab", "Next tab", id="tab.next"),
+        Binding("alt+right,ctrl+n", "next_tab", "Next tab", id="tab.next"),
         Binding("alt+left", "previous_tab", "Prev tab", id="tab.previous"),
         Binding("f5", "reconnect", "Reconnect", id="connection.reconnect"),
         Binding("f4", "status_message", "Status msg", id="presence.message"),
