@@ -324,3 +324,31 @@ async def test_answers_software_version_without_the_os(
     version = answer["software_version"]
     assert (version["name"], version["version"]) == ("xmpptui", __version__)
     assert not version["os"]
+
+
+HOSTILE = "a\x00b\x1b[2Jc\x0bd\ufffee\ud800f g"
+
+
+async def test_invalid_xml_characters_are_dropped_before_sending(
+    prosody, new_account, run_session, xmpp_client
+) -> None:
+    alice, bob = new_account("alice"), new_account("bob")
+    await befriend(prosody, alice, bob)
+    rec = await run_session(alice, timing=FAST)
+    await rec.wait_for(ev.SessionStarted)
+    inbox: list[Any] = []
+    seen: list[Any] = []
+    await xmpp_client(
+        bob,
+        before_connect=lambda c: (
+            c.add_event_handler("message", inbox.append),
+            c.add_event_handler("presence", seen.append),
+        ),
+    )
+    rec.session.send_message(bob.jid, HOSTILE)
+    rec.session.set_presence(Show.AWAY, "st\x00atus\x1b")
+    rec.session.send_message(bob.jid, "still connected")
+    await wait_until(lambda: any(m["body"] == "still connected" for m in inbox), 10)
+    assert next(m["body"] for m in inbox) == "ab[2Jcdef g"
+    await wait_until(lambda: any(p["status"] == "status" for p in seen), 10)
+    assert not rec.of(ev.Disconnected)

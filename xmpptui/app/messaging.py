@@ -29,6 +29,7 @@ from xmpptui.ui.screens.search import SearchHit, SearchScreen
 from xmpptui.ui.widgets.chat_view import ChatView
 from xmpptui.ui.widgets.composer import Composer
 from xmpptui.xmpp import events as ev
+from xmpptui.xmpp.xmltext import xml_text
 
 HISTORY_ON_OPEN = 200
 #: With no history at all, the first catch-up looks this far back.
@@ -133,7 +134,7 @@ class MessagingFlows(RosterFlows):
             id=uuid.uuid4().hex,
             peer=event.peer,
             sender=self.account,
-            body=event.body,
+            body=xml_text(event.body),  # what can go on the wire is what we keep
             timestamp=datetime.now(UTC),
             outgoing=True,
             state=Delivery.PENDING,

@@ -48,6 +48,7 @@ from xmpptui.xmpp.messaging import Messaging
 from xmpptui.xmpp.regform import RegistrationError
 from xmpptui.xmpp.roster_ops import RosterOps
 from xmpptui.xmpp.roster_state import RosterTracker
+from xmpptui.xmpp.xmltext import xml_text
 
 __all__ = ["ConnectionSettings", "XmppSession"]
 
@@ -182,10 +183,10 @@ class XmppSession:
 
     # ------------------------------------------------ messages (messaging)
     def send_message(self, to: str, body: str, *, id: str | None = None) -> ChatMessage:
-        return self._messaging.send_message(to, body, id=id)
+        return self._messaging.send_message(to, xml_text(body), id=id)
 
     def correct_message(self, to: str, original_id: str, body: str) -> ChatMessage:
-        return self._messaging.correct_message(to, original_id, body)
+        return self._messaging.correct_message(to, original_id, xml_text(body))
 
     def send_chat_state(self, to: str, state: ChatState) -> None:
         self._messaging.send_chat_state(to, state)
@@ -208,7 +209,7 @@ class XmppSession:
         the next online show (or ``reconnect_now``), which connects again."""
         if self._show is not Show.OFFLINE:
             self._online_choice = (self._show, self._status)
-        self._show, self._status = show, status
+        self._show, self._status = show, xml_text(status)
         if show is Show.OFFLINE:
             self._go_offline()
         elif self._parked:
@@ -233,13 +234,13 @@ class XmppSession:
 
     # ------------------------------------------------ contacts (roster_ops)
     def add_contact(self, jid: str, name: str = "", groups: tuple[str, ...] = ()) -> None:
-        self._ops.add_contact(jid, name, groups)
+        self._ops.add_contact(jid, xml_text(name), tuple(xml_text(g) for g in groups))
 
     def remove_contact(self, jid: str) -> None:
         self._ops.remove_contact(jid)
 
     def update_contact(self, jid: str, name: str, groups: tuple[str, ...]) -> None:
-        self._ops.update_contact(jid, name, groups)
+        self._ops.update_contact(jid, xml_text(name), tuple(xml_text(g) for g in groups))
 
     def accept_subscription(self, jid: str) -> None:
         self._ops.accept_subscription(jid)
