@@ -241,3 +241,59 @@ def test_bounced_chat_state_is_quiet(rig: Rig) -> None:
     error = f'<message {C} from="{BOB}" type="error" id="{sid}"><error type="cancel"/></message>'
     rig.messaging._on_message_error(Message(rig.client, xml=ET.fromstring(error)))
     assert rig.events == []
+
+
+# Direct messages: what is a chat line (moved from test_translate when the
+# live path replaced translate.incoming_chat).
+
+
+def received(rig: Rig) -> list[Any]:
+    return [e.message for e in rig.of(ev.MessageReceived)]
+
+
+def test_chat_message(rig: Rig) -> None:
+    rig.deliver(
+        f'<message {C} from="bob@example.org/phone" type="chat" id="x1">'
+        "<body>[b]hi</body></message>"
+    )
+    (chat,) = received(rig)
+    assert (chat.id, chat.peer, chat.sender, chat.body, chat.outgoing) == (
+        "x1",
+        "bob@example.org",
+        "bob@example.org",
+        "[b]hi",
+        False,
+    )
+
+
+def test_delayed_message_keeps_its_original_time(rig: Rig) -> None:
+    from datetime import UTC, datetime
+
+    rig.deliver(
+        f'<message {C} from="bob@example.org/a" type="chat" id="d1"><body>old</body>'
+        '<delay xmlns="urn:xmpp:delay" stamp="2024-01-02T03:04:05Z"/></message>'
+    )
+    (chat,) = received(rig)
+    assert chat.timestamp == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        f'<message {C} from="bob@example.org" type="chat">'
+        '<active xmlns="http://jabber.org/protocol/chatstates"/></message>',
+        f'<message {C} from="bob@example.org" type="groupchat"><body>x</body></message>',
+        f'<message {C} from="bob@example.org" type="headline"><body>x</body></message>',
+        f'<message {C} from="{OWN}/other" type="chat"><body>spoofed carbon</body></message>',
+        f'<message {C} type="chat"><body>no sender</body></message>',
+    ],
+)
+def test_messages_that_are_not_chat_lines(rig: Rig, xml: str) -> None:
+    rig.deliver(xml)
+    assert received(rig) == []
+
+
+def test_message_without_id_gets_one(rig: Rig) -> None:
+    rig.deliver(f'<message {C} from="bob@example.org" type="chat"><body>x</body></message>')
+    (chat,) = received(rig)
+    assert len(chat.id) == 32

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -73,52 +72,6 @@ def test_priority_is_clamped(stream: ClientXMPP) -> None:
     xml = f'<presence {C} from="bob@example.org/a"><priority>900</priority></presence>'
     change = translate.presence_change(presence(stream, xml), OWN)
     assert change is not None and change.priority == 127
-
-
-def test_chat_message(stream: ClientXMPP) -> None:
-    xml = (
-        f'<message {C} from="bob@example.org/phone" type="chat" id="x1">'
-        "<body>[b]hi</body></message>"
-    )
-    chat = translate.incoming_chat(message(stream, xml), OWN)
-    assert chat is not None
-    assert (chat.id, chat.peer, chat.sender, chat.body, chat.outgoing) == (
-        "x1",
-        "bob@example.org",
-        "bob@example.org",
-        "[b]hi",
-        False,
-    )
-
-
-def test_delayed_message_keeps_its_original_time(stream: ClientXMPP) -> None:
-    xml = (
-        f'<message {C} from="bob@example.org/a" type="chat" id="d1"><body>old</body>'
-        '<delay xmlns="urn:xmpp:delay" stamp="2024-01-02T03:04:05Z"/></message>'
-    )
-    chat = translate.incoming_chat(message(stream, xml), OWN)
-    assert chat is not None
-    assert chat.timestamp == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "xml",
-    [
-        f'<message {C} from="bob@example.org" type="chat"><active xmlns="http://jabber.org/protocol/chatstates"/></message>',
-        f'<message {C} from="bob@example.org" type="groupchat"><body>x</body></message>',
-        f'<message {C} from="bob@example.org" type="headline"><body>x</body></message>',
-        f'<message {C} from="{OWN}/other" type="chat"><body>spoofed carbon</body></message>',
-        f'<message {C} type="chat"><body>no sender</body></message>',
-    ],
-)
-def test_messages_that_are_not_chat_lines(stream: ClientXMPP, xml: str) -> None:
-    assert translate.incoming_chat(message(stream, xml), OWN) is None
-
-
-def test_message_without_id_gets_one(stream: ClientXMPP) -> None:
-    xml = f'<message {C} from="bob@example.org" type="chat"><body>x</body></message>'
-    chat = translate.incoming_chat(message(stream, xml), OWN)
-    assert chat is not None and len(chat.id) == 32
 
 
 def test_roster_items_and_removals(stream: ClientXMPP) -> None:

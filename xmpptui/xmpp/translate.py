@@ -13,8 +13,7 @@ from typing import Any
 from slixmpp import JID
 from slixmpp.jid import InvalidJID
 
-from xmpptui.models import ChatMessage, Contact, Show
-from xmpptui.xmpp import chat_translate
+from xmpptui.models import Contact, Show
 from xmpptui.xmpp.events import (
     ClientInfoReceived,
     PresenceChanged,
@@ -191,17 +190,6 @@ def client_info(iq: Any) -> ClientInfoReceived | None:
 def _hint(text: str | None) -> str:
     """A short one-line piece of untrusted text (rendering makes it inert)."""
     return " ".join((text or "").split())[:_MAX_HINT]
-
-
-def incoming_chat(msg: Any, own_bare: str) -> ChatMessage | None:
-    """Translate a ``chat``/``normal`` message with a body from a contact.
-
-    Messages without a body (chat states, receipts), corrections, other
-    types, without a sender, or claiming to be from our own account (carbons
-    are handled elsewhere, with their own checks) are not chat lines: ``None``.
-    The id follows XEP-0359 (see ``chat_translate.read_message``).
-    """
-    return chat_translate.direct_chat(msg.xml, own_bare)
 
 
 def error_condition(stanza: Any) -> str:
