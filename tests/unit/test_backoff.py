@@ -17,3 +17,11 @@ def test_jitter_spreads_attempts_within_a_quarter() -> None:
     assert timing.backoff(3, rng=lambda: 0.0) == 8 * 0.75
     assert timing.backoff(3, rng=lambda: 1.0) == 8 * 1.25
     assert timing.backoff(40, rng=lambda: 1.0) == 300 * 1.25  # huge attempt counts are fine
+
+
+def test_tls_mode_rule_is_one_rule() -> None:
+    from xmpptui.xmpp.client import uses_direct_tls
+
+    assert uses_direct_tls(5223, None) and not uses_direct_tls(5222, None)
+    assert uses_direct_tls(5222, True) and not uses_direct_tls(5223, False)
+    assert not uses_direct_tls(None, None)

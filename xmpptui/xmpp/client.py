@@ -10,6 +10,22 @@ from slixmpp import ClientXMPP
 
 #: Port conventionally used for direct TLS (XEP-0368) rather than STARTTLS.
 DIRECT_TLS_PORT = 5223
+
+
+def uses_direct_tls(port: int | None, direct_tls: bool | None) -> bool:
+    """Direct TLS (XEP-0368) or STARTTLS: the explicit choice, else port 5223 means direct."""
+    return direct_tls if direct_tls is not None else port == DIRECT_TLS_PORT
+
+
+def set_tls_mode(client: ClientXMPP, port: int | None, direct_tls: bool | None) -> None:
+    """With an explicit port, use exactly one TLS mode there (never plaintext)."""
+    client.enable_plaintext = False
+    if port:
+        direct = uses_direct_tls(port, direct_tls)
+        client.enable_direct_tls = direct
+        client.enable_starttls = not direct
+
+
 #: Stream errors after which reconnecting by ourselves would be wrong or harmful.
 FATAL_STREAM_ERRORS = frozenset(
     {"conflict", "host-unknown", "not-authorized", "policy-violation", "see-other-host"}

@@ -15,7 +15,7 @@ from slixmpp.exceptions import IqError, IqTimeout
 from xmpptui import __version__
 from xmpptui.models import CertificateInfo
 from xmpptui.xmpp import tls
-from xmpptui.xmpp.client import DIRECT_TLS_PORT, Timing, XmppClient
+from xmpptui.xmpp.client import Timing, XmppClient, set_tls_mode, uses_direct_tls
 from xmpptui.xmpp.events import CertificateRejected, CertificateUntrusted
 
 #: slixmpp plugins every session loads: disco, ping, delayed delivery, blocking, and
@@ -67,16 +67,10 @@ def build_client(
     # with auto_authorize None slixmpp's roster answers no subscribe by itself.
     client.auto_authorize = None
     client.auto_subscribe = False
-    client.enable_plaintext = False
+    set_tls_mode(client, settings.port, settings.direct_tls)
     # Never follow a see-other-host redirect by ourselves (it may come
     # before TLS, from anyone on the path).
     client.max_redirects = -1
-    if settings.port:
-        direct = settings.direct_tls
-        if direct is None:
-            direct = settings.port == DIRECT_TLS_PORT
-        client.enable_direct_tls = direct
-        client.enable_starttls = not direct
     if settings.pins:  # the pinned key decides, checked before any auth
         tls.PinGuard(settings.pins, on_pin_mismatch).install(client)
     elif settings.ca_file is not None:
@@ -111,9 +105,7 @@ async def probe_certificate(
     """
     domain = settings.jid.partition("@")[2]
     port = settings.port or 5222
-    direct = settings.direct_tls
-    if direct is None:
-        direct = port == DIRECT_TLS_PORT
+    direct = uses_direct_tls(port, settings.direct_tls)
     try:
         der = await tls.fetch_certificate(settings.host or domain, port, domain, direct_tls=direct)
         info = tls.certificate_info(der)

@@ -29,6 +29,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher.idsender import MatchIDSender
 
 from xmpptui.models import RegistrationForm
+from xmpptui.xmpp.client import DIRECT_TLS_PORT
 from xmpptui.xmpp.regform import (
     REGISTER_NS,
     FormValue,
@@ -38,7 +39,7 @@ from xmpptui.xmpp.regform import (
     parse_registration_query,
     password_refusal,
 )
-from xmpptui.xmpp.regstream import DIRECT_TLS_PORT, RegistrationTarget, on_fresh_stream
+from xmpptui.xmpp.regstream import RegistrationTarget, on_fresh_stream
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -34,14 +34,13 @@ from typing import Any, Final, TypeVar
 
 from slixmpp import ClientXMPP
 
+from xmpptui.xmpp.client import set_tls_mode
 from xmpptui.xmpp.regform import RegistrationError, account_refusal
 
-__all__ = ["DIRECT_TLS_PORT", "RegistrationTarget", "on_fresh_stream"]
+__all__ = ["RegistrationTarget", "on_fresh_stream"]
 
 log = logging.getLogger(__name__)
 
-#: Port conventionally used for direct TLS (XEP-0368) rather than STARTTLS.
-DIRECT_TLS_PORT: Final = 5223
 _REGISTER_FEATURE_ORDER: Final = 50  # after starttls (0), before mechanisms (100)
 
 T = TypeVar("T")
@@ -70,13 +69,7 @@ class RegistrationTarget:
 
 def _make_client(target: RegistrationTarget) -> ClientXMPP:
     client = ClientXMPP(target.domain, "", loop=asyncio.get_running_loop())
-    client.enable_plaintext = False
-    if target.port:
-        direct = target.direct_tls
-        if direct is None:
-            direct = target.port == DIRECT_TLS_PORT
-        client.enable_direct_tls = direct
-        client.enable_starttls = not direct
+    set_tls_mode(client, target.port, target.direct_tls)  # the session's rule
     if target.ca_file is not None:
         client.ca_certs = Path(target.ca_file)
     client.unregister_feature("mechanisms", client.plugin["feature_mechanisms"].order)
