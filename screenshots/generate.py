@@ -18,7 +18,7 @@ from pathlib import Path
 from xmpptui.app import XmppTuiApp
 from xmpptui.devtools.scripted import FixedPasswords, ScriptedSession
 from xmpptui.models import ChatMessage, ChatState, Contact, Delivery, Show
-from xmpptui.ui.widgets.chat import ChatLog
+from xmpptui.ui.widgets.chat import ChatView
 from xmpptui.xmpp import events as ev
 
 HERE = Path(__file__).parent
@@ -48,10 +48,10 @@ CHAT = (
 
 def freeze() -> Callable[[], None]:
     """Fix the time zone and the clock; returns a function that undoes it."""
-    old_tz, old_clock = os.environ.get("TZ"), ChatLog.clock
+    old_tz, old_clock = os.environ.get("TZ"), ChatView.clock
     os.environ["TZ"] = "UTC"
     time.tzset()
-    ChatLog.clock = lambda: NOW.replace(tzinfo=None)
+    ChatView.clock = lambda: NOW.replace(tzinfo=None)
 
     def restore() -> None:
         if old_tz is None:
@@ -59,7 +59,7 @@ def freeze() -> Callable[[], None]:
         else:
             os.environ["TZ"] = old_tz
         time.tzset()
-        ChatLog.clock = old_clock
+        ChatView.clock = old_clock
 
     return restore
 

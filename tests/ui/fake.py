@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -50,7 +51,7 @@ class Rig:
 
 
 async def wait_for(
-    pilot: Pilot[int], predicate: Callable[[], object], timeout: float = 5.0
+    pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 5.0
 ) -> None:
     """Let the app run until ``predicate()`` is true, or fail after ``timeout`` s."""
     loop = asyncio.get_running_loop()

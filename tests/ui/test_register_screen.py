@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from tests.ui.fake import wait_for
 from xmpptui.models import FormField, RegistrationForm
 from xmpptui.ui.screens.register import RegisterScreen, RegistrationValues
 
@@ -57,16 +55,6 @@ class Harness(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.under_test, self.results.append)
-
-
-async def wait_for(
-    pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 5.0
-) -> None:
-    """Let the app run until ``predicate()`` is true, or fail after ``timeout`` s."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {predicate}"
-        await pilot.pause(0.01)
 
 
 def shown_texts(screen: RegisterScreen) -> list[str]:
