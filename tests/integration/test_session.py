@@ -126,7 +126,8 @@ async def test_changed_key_blocks_login(new_account, run_session) -> None:
 
 
 async def test_pinned_key_logs_in_without_the_ca(new_account, run_session, prosody) -> None:
-    from xmpptui.xmpp.tls import fetch_certificate, spki_pin
+    from xmpptui.xmpp.tls import spki_pin
+    from xmpptui.xmpp.tls_probe import fetch_certificate
 
     der = await fetch_certificate(prosody.host, prosody.port, prosody.domain, direct_tls=False)
     alice = new_account("alice")

@@ -21,7 +21,7 @@ from tests.rig import Account, wait_until
 from xmpptui.devtools.prosody import ProsodyServer, free_ports
 from xmpptui.devtools.provision import connect, disconnect, make_client
 from xmpptui.models import CertificateInfo
-from xmpptui.xmpp import tls
+from xmpptui.xmpp import tls, tls_probe
 
 WRONG_PIN = "sha256/" + "A" * 43 + "="
 SSL_CERT_CHECKED = "<<ssl_cert handler ran>>"
@@ -141,8 +141,12 @@ async def test_a_wrong_pin_aborts_before_any_auth(
 @pytest.mark.parametrize("direct_tls", [False, True], ids=["starttls", "direct-tls"])
 async def test_probe_gets_the_rig_certificate(prosody: ProsodyServer, direct_tls: bool) -> None:
     port = prosody.direct_tls_port if direct_tls else prosody.port
-    first = await tls.fetch_certificate(prosody.host, port, prosody.domain, direct_tls=direct_tls)
-    again = await tls.fetch_certificate(prosody.host, port, prosody.domain, direct_tls=direct_tls)
+    first = await tls_probe.fetch_certificate(
+        prosody.host, port, prosody.domain, direct_tls=direct_tls
+    )
+    again = await tls_probe.fetch_certificate(
+        prosody.host, port, prosody.domain, direct_tls=direct_tls
+    )
     info = tls.certificate_info(first)
     ca = tls.certificate_info(rig_ca(prosody))
     assert info.subject == prosody.domain
@@ -156,8 +160,8 @@ async def test_probe_gets_the_rig_certificate(prosody: ProsodyServer, direct_tls
 async def test_probe_of_a_closed_port_says_so(prosody: ProsodyServer) -> None:
     (port,) = free_ports(1, prosody.host)  # nobody listens there
     for direct_tls in (False, True):
-        with pytest.raises(tls.CertificateProbeError) as caught:
-            await tls.fetch_certificate(
+        with pytest.raises(tls_probe.CertificateProbeError) as caught:
+            await tls_probe.fetch_certificate(
                 prosody.host, port, prosody.domain, direct_tls=direct_tls, timeout=5
             )
         message = str(caught.value)

@@ -22,7 +22,7 @@ from slixmpp.features.feature_mechanisms.stanza import Auth
 from slixmpp.features.feature_starttls.stanza import STARTTLS
 
 from xmpptui.models import CertificateInfo
-from xmpptui.xmpp import tls
+from xmpptui.xmpp import tls, tls_probe
 
 PIN_FORMAT = re.compile(r"^sha256/[A-Za-z0-9+/]{43}=$")
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -357,7 +357,7 @@ def xmpp_server(leaf: trustme.LeafCert, seen: list[bytes]) -> Handler:
 async def test_probe_does_starttls_and_sends_nothing_else(leaf: trustme.LeafCert) -> None:
     seen: list[bytes] = []
     async with serve(xmpp_server(leaf, seen)) as port:
-        der = await tls.fetch_certificate(
+        der = await tls_probe.fetch_certificate(
             "127.0.0.1", port, "chat.example.org", direct_tls=False, timeout=5
         )
     assert der == der_of(leaf.cert_chain_pems[0])
@@ -372,21 +372,23 @@ async def test_probe_direct_tls(leaf: trustme.LeafCert) -> None:
         await reader.read(100)
 
     async with serve(handle, server_context(leaf)) as port:
-        der = await tls.fetch_certificate("127.0.0.1", port, "chat.example.org", direct_tls=True)
+        der = await tls_probe.fetch_certificate(
+            "127.0.0.1", port, "chat.example.org", direct_tls=True
+        )
     assert tls.certificate_info(der).names == ("chat.example.org", "conference.example.org")
 
 
 async def test_probe_escapes_the_domain(leaf: trustme.LeafCert) -> None:
     seen: list[bytes] = []
     async with serve(xmpp_server(leaf, seen)) as port:
-        await tls.fetch_certificate("127.0.0.1", port, "a'b<c", direct_tls=False, timeout=5)
+        await tls_probe.fetch_certificate("127.0.0.1", port, "a'b<c", direct_tls=False, timeout=5)
     assert b"to='a&apos;b&lt;c'" in seen[1]
 
 
 async def probe_error(handler: Handler, timeout: float = 5) -> str:
     async with serve(handler) as port:
-        with pytest.raises(tls.CertificateProbeError) as caught:
-            await tls.fetch_certificate(
+        with pytest.raises(tls_probe.CertificateProbeError) as caught:
+            await tls_probe.fetch_certificate(
                 "127.0.0.1", port, "chat.example.org", direct_tls=False, timeout=timeout
             )
     message = str(caught.value)

@@ -14,7 +14,7 @@ from slixmpp.exceptions import IqError, IqTimeout
 
 from xmpptui import __version__
 from xmpptui.models import CertificateInfo
-from xmpptui.xmpp import tls
+from xmpptui.xmpp import tls, tls_probe
 from xmpptui.xmpp.client import Timing, XmppClient, set_tls_mode, uses_direct_tls
 from xmpptui.xmpp.events import CertificateRejected, CertificateUntrusted
 
@@ -107,9 +107,11 @@ async def probe_certificate(
     port = settings.port or 5222
     direct = uses_direct_tls(port, settings.direct_tls)
     try:
-        der = await tls.fetch_certificate(settings.host or domain, port, domain, direct_tls=direct)
+        der = await tls_probe.fetch_certificate(
+            settings.host or domain, port, domain, direct_tls=direct
+        )
         info = tls.certificate_info(der)
-    except (tls.CertificateProbeError, ValueError) as error:
+    except (tls_probe.CertificateProbeError, ValueError) as error:
         return CertificateRejected(f"{reason} {error}")
     return CertificateUntrusted(info, domain, reason)
 
