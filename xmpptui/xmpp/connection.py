@@ -14,7 +14,7 @@ from slixmpp.exceptions import IqError, IqTimeout
 
 from xmpptui import __version__
 from xmpptui.models import CertificateInfo
-from xmpptui.xmpp import tls, tls_probe
+from xmpptui.xmpp import scram, tls, tls_probe
 from xmpptui.xmpp.client import Timing, XmppClient, set_tls_mode, uses_direct_tls
 from xmpptui.xmpp.events import CertificateRejected, CertificateUntrusted
 
@@ -57,6 +57,7 @@ def build_client(
     on_pin_mismatch: Callable[[CertificateInfo | None], None],
 ) -> XmppClient:
     """A client for ``settings`` bound to the running loop; no handlers, not connected."""
+    scram.install()
     client = XmppClient(
         f"{settings.jid}/{settings.resource}",
         settings.password,
