@@ -157,6 +157,7 @@ def test_help_table_covers_exactly_the_commands() -> None:
         "retry",
         "reconnect",
         "passwd",
+        "xmlconsole",
         "help",
     ]
     for name, (usage, description) in HELP.items():

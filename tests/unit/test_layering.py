@@ -1,6 +1,6 @@
 """The dependency rule of ARCHITECTURE.md, enforced.
 
-``models``/``jid`` → stdlib; ``xmpp`` → slixmpp + models; ``store`` → stdlib and
+``models``/``jid``/``redact`` → stdlib; ``xmpp`` → slixmpp + models; ``store`` → stdlib and
 its own libraries + models; ``ui`` → textual + models + the session's event and
 interface types. Only ``xmpptui/app/`` (the coordinator package) and
 ``xmpptui/cli.py`` cross layers.
@@ -64,7 +64,7 @@ DYNAMIC_RULES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("xmpp",), ("textual",)),
     (("store",), ("textual", "slixmpp")),
     (("ui",), ("slixmpp", "xmpptui.xmpp.session", "xmpptui.store")),
-    (("models.py", "jid.py"), ("textual", "slixmpp")),
+    (("models.py", "jid.py", "redact.py"), ("textual", "slixmpp")),
 ]
 
 DYNAMIC_CASES: list[tuple[str, tuple[str, ...]]] = [
@@ -170,7 +170,8 @@ def test_the_probe_sees_an_import_and_names_the_statement() -> None:
 
 def test_module_discovery_finds_the_known_modules() -> None:
     discovered = {module for module, _ in DYNAMIC_CASES}
-    assert {"xmpptui.models", "xmpptui.jid", "xmpptui.ui", "xmpptui.ui.render"} <= discovered
+    known = {"xmpptui.models", "xmpptui.jid", "xmpptui.redact", "xmpptui.ui", "xmpptui.ui.render"}
+    assert known <= discovered
     assert "xmpptui.app" not in discovered and "xmpptui.cli" not in discovered
 
 
@@ -190,23 +191,37 @@ class LayerRule:
 UI = LayerRule(
     "ui",
     frozenset({"slixmpp"}),
-    ("xmpptui.ui", "xmpptui.models", "xmpptui.jid", "xmpptui.xmpp.events", "xmpptui.xmpp.api"),
+    (
+        "xmpptui.ui",
+        "xmpptui.models",
+        "xmpptui.jid",
+        "xmpptui.redact",
+        "xmpptui.xmpp.events",
+        "xmpptui.xmpp.api",
+    ),
 )
 XMPP = LayerRule(
-    "xmpp", frozenset({"textual", "rich"}), ("xmpptui.xmpp", "xmpptui.models", "xmpptui.jid")
+    "xmpp",
+    frozenset({"textual", "rich"}),
+    ("xmpptui.xmpp", "xmpptui.models", "xmpptui.jid", "xmpptui.redact"),
 )
 STORE = LayerRule(
     "store",
     frozenset({"textual", "rich", "slixmpp"}),
-    ("xmpptui.store", "xmpptui.models", "xmpptui.jid"),
+    ("xmpptui.store", "xmpptui.models", "xmpptui.jid", "xmpptui.redact"),
 )
-CORE = LayerRule("models/jid", frozenset(), ("xmpptui.models", "xmpptui.jid"), stdlib_only=True)
+CORE = LayerRule(
+    "models/jid/redact",
+    frozenset(),
+    ("xmpptui.models", "xmpptui.jid", "xmpptui.redact"),
+    stdlib_only=True,
+)
 
 STATIC_CASES: list[tuple[Path, LayerRule]] = [
     *((path, UI) for path in _files("ui")),
     *((path, XMPP) for path in _files("xmpp")),
     *((path, STORE) for path in _files("store")),
-    *((path, CORE) for path in _files("models.py", "jid.py")),
+    *((path, CORE) for path in _files("models.py", "jid.py", "redact.py")),
 ]
 
 
@@ -320,6 +335,9 @@ def test_the_static_check_catches_forbidden_imports(
         ("from xmpptui import __version__\n", UI),
         ("import slixmpp\nfrom xmpptui.models import Contact\n", XMPP),
         ("import sqlite3\nfrom xmpptui.store import paths\n", STORE),
+        ("from xmpptui.redact import redact\n", XMPP),
+        ("from xmpptui.redact import add_secret\n", STORE),
+        ("from xmpptui import redact\n", CORE),
         ("from __future__ import annotations\nimport enum\n", CORE),
     ],
 )

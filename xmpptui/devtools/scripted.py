@@ -5,9 +5,10 @@ Used by the UI tests and by ``screenshots/generate.py``: it satisfies
 read what the app asked for in ``sent``, ``presences`` and, for contacts,
 ``added``, ``removed``, ``updated``, ``accepted``, ``denied``, ``blocked``,
 ``unblocked`` and ``info_requests``; for messages also ``corrections``,
-``chat_states`` and ``archive_requests``. The contact and archive calls only
-record: a test emits the events the server would answer with
-(``ContactUpdated``, ``ArchiveFetched``...).
+``chat_states`` and ``archive_requests``; for the XML console
+``xml_watching`` (the last ``watch_xml`` choice) and ``xml_watch_calls``. The
+contact and archive calls only record: a test emits the events the server
+would answer with (``ContactUpdated``, ``ArchiveFetched``, ``XmlTraffic``...).
 
 ``online`` is True after ``start``; set ``is_online = False`` to play a lost
 link: ``send_message``/``correct_message`` then return PENDING messages and
@@ -69,6 +70,7 @@ class ScriptedSession:
         self.corrections: list[tuple[str, str, str]] = []  # (to, original_id, body)
         self.chat_states: list[tuple[str, ChatState]] = []
         self.archive_requests: list[ArchiveRequest] = []
+        self.xml_watch_calls: list[bool] = []
         self.is_online = False
         self.clock: Callable[[], datetime] = _utc_now
 
@@ -94,6 +96,13 @@ class ScriptedSession:
 
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         self.trusted.append(pins)
+
+    def watch_xml(self, on: bool) -> None:
+        self.xml_watch_calls.append(on)
+
+    @property
+    def xml_watching(self) -> bool:
+        return bool(self.xml_watch_calls) and self.xml_watch_calls[-1]
 
     async def events(self) -> AsyncIterator[SessionEvent]:
         while (event := await self.queue.get()) is not None:

@@ -4,15 +4,12 @@ The terminal belongs to the TUI, so :func:`setup_logging` writes to the log
 file only (mode ``0600``, rotated at 5 MiB, 3 old files kept) and removes
 root handlers that print to stderr/stdout. slixmpp logs every byte it sends
 and receives at DEBUG; its loggers are held at INFO unless the level asked
-for is DEBUG, and even then :class:`RedactingFilter` blanks:
-
-* SASL payloads: the content of ``<auth>``, ``<response>``, ``<challenge>``,
-  ``<success>`` (and SASL2's ``<initial-response>``, ``<additional-data>``);
-* ``<password>`` and ``<digest>`` elements (XEP-0077 registration and
-  password change, XEP-0078), ``token="…"`` attributes (XEP-0484);
-* data-form fields of type ``text-private`` or whose name contains "pass";
-* ``password=…``-style pairs in any message, ``extra`` attributes whose name
-  looks like a secret, and every string given to :func:`add_secret`.
+for is DEBUG, and even then :class:`RedactingFilter` blanks what
+:func:`xmpptui.redact.redact` knows to be secret (SASL payloads,
+``<password>``, private form fields, ``password=…`` pairs, every string given
+to :func:`add_secret`), plus ``extra`` attributes whose name looks like a
+secret. ``redact``, ``add_secret`` and ``REDACTED`` are re-exported from
+:mod:`xmpptui.redact`, shared with the XML console.
 """
 
 from __future__ import annotations
@@ -23,70 +20,28 @@ import logging.handlers
 import os
 import re
 import sys
-import threading
 from pathlib import Path
 
+from xmpptui.redact import MIN_SECRET_LENGTH, REDACTED, add_secret, redact
 from xmpptui.store.paths import ensure_private_dir, log_file, open_private_fd
 
-REDACTED = "[redacted]"
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "RedactingFilter",
+    "add_secret",
+    "redact",
+    "setup_logging",
+]
+
 MAX_BYTES = 5 * 1024 * 1024
 BACKUP_COUNT = 3
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-#: Secrets shorter than this are not registered (they would blank ordinary text).
-MIN_SECRET_LENGTH = 4
 
-_SECRET_ELEMENTS = re.compile(
-    r"(<(?:[\w.-]+:)?(auth|response|challenge|success|password|digest|initial-response"
-    r"|additional-data)\b[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?\2\s*>|$)",
-    re.DOTALL,
-)
-_PRIVATE_FIELDS = re.compile(
-    r"(<(?:[\w.-]+:)?field\b[^>]*?\b(?:type\s*=\s*[\"']text-private[\"']"
-    r"|var\s*=\s*[\"'][^\"']*pass[^\"']*[\"'])[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?field\s*>|$)",
-    re.DOTALL | re.IGNORECASE,
-)
-_SECRET_PAIRS = re.compile(
-    r"\b(password|passwd|passphrase|pwd|secret|token)([\"']?\s*[:=]\s*)"
-    r"(\"[^\"]*\"|'[^']*'|[^\s,;&)}\]]+)",
-    re.IGNORECASE,
-)
 _SECRET_NAME = re.compile(r"pass|secret|token|credential|pwd", re.IGNORECASE)
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
 _installed: logging.Handler | None = None
-
-
-def add_secret(value: str) -> None:
-    """Never write ``value`` to the log (e.g. a password just obtained)."""
-    if len(value) >= MIN_SECRET_LENGTH:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact(text: str) -> str:
-    """``text`` with every secret this module knows about replaced by ``[redacted]``."""
-    text = _SECRET_ELEMENTS.sub(_blank_content, text)
-    text = _PRIVATE_FIELDS.sub(_blank_content, text)
-    text = _SECRET_PAIRS.sub(_blank_value, text)
-    with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def _blank_content(match: re.Match[str]) -> str:
-    groups = match.groups()  # (opening, [name,] content, closing)
-    opening, content, closing = groups[0], groups[-2], groups[-1]
-    return f"{opening}{REDACTED if content else ''}{closing}"
-
-
-def _blank_value(match: re.Match[str]) -> str:
-    value = match.group(3)
-    quote = value[0] if value[0] in "\"'" else ""
-    return f"{match.group(1)}{match.group(2)}{quote}{REDACTED}{quote}"
 
 
 class RedactingFilter(logging.Filter):

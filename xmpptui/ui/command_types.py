@@ -138,6 +138,11 @@ class PasswdCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class XmlConsoleCommand:
+    """``/xmlconsole`` (or ``/xml``): open the XML console tab (the raw stream, redacted)."""
+
+
+@dataclass(frozen=True, slots=True)
 class HelpCommand:
     """``/help [command]``: ``topic`` is a key of ``HELP`` (no slash), or ``None`` for all."""
 
@@ -171,6 +176,7 @@ Command: TypeAlias = (
     | RetryCommand
     | ReconnectCommand
     | PasswdCommand
+    | XmlConsoleCommand
     | HelpCommand
     | SayCommand
 )

@@ -150,6 +150,15 @@ class Session(Protocol):
         """Change the password on the server; raises an exception with a sentence."""
         ...
 
+    def watch_xml(self, on: bool) -> None:
+        """Report the raw XML stream as ``XmlTraffic`` events while ``on`` (the XML
+        console is open), also across reconnects; nothing at all while off.
+
+        Secrets (SASL payloads, passwords, private form fields) are redacted
+        and each text is capped before the event is emitted.
+        """
+        ...
+
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         """Connect again trusting exactly these SPKI pins (``sha256/<base64>``)."""
         ...

@@ -1,7 +1,9 @@
 """Chat tabs: a console tab for the app's own notices, then one tab per conversation.
 
-Each tab holds one ``ChatView``. Tab titles are names from the roster (or
-JIDs), cleaned by ``render``, with the unread count: ``Bob (3)``.
+Each conversation tab holds one ``ChatView``. Tab titles are names from the
+roster (or JIDs), cleaned by ``render``, with the unread count: ``Bob (3)``.
+The XML console (``open_xml_console``), when open, is the last tab; opening
+and closing it post ``XmlConsoleToggled`` (the app starts or stops watching).
 
 | call                 | meaning                                                  |
 |----------------------|----------------------------------------------------------|
@@ -10,6 +12,8 @@ JIDs), cleaned by ``render``, with the unread count: ``Bob (3)``.
 | ``next_unread()``    | the next conversation after the current one with unread  |
 |                      | messages, wrapping (``None``: nothing unread)            |
 | ``peers``            | conversation JIDs in tab order (to save the open tabs)   |
+| ``open_xml_console`` | the XML console tab, always last (``xml_console``: its   |
+|                      | view); ``select_index`` counts it after the chats        |
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from contextlib import suppress
 
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.widgets import TabbedContent, TabPane
 
 from xmpptui.ui import render
 from xmpptui.ui.widgets.chat_view import ChatView
+from xmpptui.ui.widgets.xml_console import XmlConsoleView
 
 CONSOLE_ID = "console"
+XML_CONSOLE_ID = "xml-console"
 
 
 class ChatTabs(TabbedContent):
@@ -42,8 +49,16 @@ class ChatTabs(TabbedContent):
     }
     """
 
+    class XmlConsoleToggled(Message):
+        """The XML console tab was opened (``open``) or closed."""
+
+        def __init__(self, open: bool) -> None:
+            super().__init__()
+            self.open = open
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._xml: XmlConsoleView | None = None
         self._pane_of: dict[str, str] = {}  # peer -> pane id, in tab order
         self._peer_of: dict[str, str] = {}
         self._views: dict[str, ChatView] = {}  # by peer; may not be mounted yet
@@ -66,10 +81,37 @@ class ChatTabs(TabbedContent):
         return self._peer_of.get(self.active)
 
     @property
-    def active_view(self) -> ChatView:
+    def active_view(self) -> ChatView | XmlConsoleView:
         """The view of the current tab (the console's on the console)."""
+        if self._xml is not None and self.active == XML_CONSOLE_ID:
+            return self._xml
         peer = self.active_peer
         return self._views[peer] if peer is not None else self.console
+
+    @property
+    def xml_console(self) -> XmlConsoleView | None:
+        """The XML console's view while its tab is open."""
+        return self._xml
+
+    async def open_xml_console(self) -> None:
+        """Open the XML console as the last tab (or find it) and switch to it."""
+        if self._xml is None:
+            self._xml = XmlConsoleView(id="log-xml")
+            await self.add_pane(TabPane(Content("XML console"), self._xml, id=XML_CONSOLE_ID))
+            self._toggled(True)
+        self.active = XML_CONSOLE_ID
+
+    async def close_xml_console(self) -> None:
+        """Close the XML console tab, if open (its traffic is dropped)."""
+        if self._xml is not None:
+            self._xml = None
+            await self.remove_pane(XML_CONSOLE_ID)
+            self._toggled(False)
+
+    def _toggled(self, open: bool) -> None:
+        # From us, not from whoever called: Textual stops a message one level
+        # above its sender, and the caller is often the screen.
+        self.post_message(self.XmlConsoleToggled(open).set_sender(self))
 
     @property
     def peers(self) -> list[str]:
@@ -93,14 +135,19 @@ class ChatTabs(TabbedContent):
             self._titles[jid] = title
             view = ChatView(jid, id=f"log-{pane_id}")
             self._views[jid] = view
-            await self.add_pane(TabPane(self._label(jid), view, id=pane_id))
+            before = XML_CONSOLE_ID if self._xml is not None else None  # it stays last
+            await self.add_pane(TabPane(self._label(jid), view, id=pane_id), before=before)
         if focus:
             self.active = pane_id
         return self._views[jid]
 
     async def close_active(self) -> str | None:
-        """Close the focused conversation tab; return its JID (the console stays)."""
+        """Close the focused conversation tab (or the XML console); return the
+        conversation's JID (the console stays)."""
         pane_id = self.active
+        if pane_id == XML_CONSOLE_ID:
+            await self.close_xml_console()
+            return None
         jid = self._peer_of.pop(pane_id, None)
         if jid is None:
             return None
@@ -109,15 +156,20 @@ class ChatTabs(TabbedContent):
         await self.remove_pane(pane_id)
         return jid
 
+    def _tab_ids(self) -> list[str]:
+        xml = [XML_CONSOLE_ID] if self._xml is not None else []
+        return [CONSOLE_ID, *self._pane_of.values(), *xml]
+
     def cycle(self, step: int) -> None:
         """Switch to the next (``step`` 1) or previous (-1) tab, wrapping."""
-        ids = [CONSOLE_ID, *self._pane_of.values()]
+        ids = self._tab_ids()
         if self.active in ids:
             self.active = ids[(ids.index(self.active) + step) % len(ids)]
 
     def select_index(self, number: int) -> bool:
-        """Switch to tab ``number``: 1 is the console, 2.. the conversations in order."""
-        ids = [CONSOLE_ID, *self._pane_of.values()]
+        """Switch to tab ``number``: 1 is the console, 2.. the conversations in order
+        (then the XML console, if open)."""
+        ids = self._tab_ids()
         if not 1 <= number <= len(ids):
             return False
         self.active = ids[number - 1]
