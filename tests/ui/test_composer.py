@@ -189,3 +189,20 @@ async def test_start_command_and_input_compatible_value() -> None:
         composer.cursor_position = 4
         assert composer.cursor_location == (1, 1)
         assert composer.cursor_position == 4
+
+
+async def test_a_passwd_line_never_enters_the_input_history() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        composer = app.composer
+        await pilot.press(*"one", "enter")
+        await pilot.press(*"/passwd hunter2", "enter")  # refused by the parser, sent anyway
+        await pilot.press(*"/PASSWD", "enter")
+        assert [m.text for m in app.seen if isinstance(m, Composer.LineEntered)][-2:] == [
+            "/passwd hunter2",
+            "/PASSWD",
+        ]
+        await pilot.press("ctrl+up")
+        assert composer.value == "one"
+        await pilot.press("ctrl+up")
+        assert composer.value == "one"  # nothing earlier: the password line is not there

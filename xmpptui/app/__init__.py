@@ -25,6 +25,7 @@ from xmpptui.app.account import (
     SessionFactory,
 )
 from xmpptui.app.messaging import MessagingFlows
+from xmpptui.app.xmlconsole import XmlConsoleFlows
 from xmpptui.models import (
     ConnectionState,
     ResourcePresence,
@@ -40,7 +41,7 @@ from xmpptui.xmpp.api import Session
 log = logging.getLogger(__name__)
 
 
-class XmppTuiApp(MessagingFlows):
+class XmppTuiApp(XmlConsoleFlows, MessagingFlows):
     """The xmpptui application for one account."""
 
     TITLE = "xmpptui"
@@ -106,6 +107,7 @@ class XmppTuiApp(MessagingFlows):
             ev.MessageReceived: self._ev_message,
             ev.MessageSent: self._ev_message,
             ev.ErrorOccurred: self._ev_error,
+            ev.ServerNotice: self._ev_server_notice,
             ev.MessageStateChanged: self._ev_message_state,
             ev.MessageCorrected: self._ev_message_corrected,
             ev.ChatStateChanged: self._ev_chat_state,
@@ -115,6 +117,7 @@ class XmppTuiApp(MessagingFlows):
             ev.BlocklistReceived: self._ev_blocklist_received,
             ev.BlocklistChanged: self._ev_blocklist_changed,
             ev.ClientInfoReceived: self._ev_client_info,
+            ev.XmlTraffic: self._ev_xml_traffic,
         }
 
     async def on_mount(self) -> None:
@@ -202,6 +205,10 @@ class XmppTuiApp(MessagingFlows):
 
     async def _ev_error(self, event: ev.ErrorOccurred) -> None:
         self._notice(event.text, "error")
+
+    async def _ev_server_notice(self, event: ev.ServerNotice) -> None:
+        """Our server (or account) speaking: the console, never a chat tab."""
+        self._notice(f"Notice from {event.sender or 'the server'}: {event.text}", "warning")
 
     # -------------------------------------------------------------- intents
     async def on_main_screen_presence_requested(self, event: MainScreen.PresenceRequested) -> None:

@@ -319,4 +319,5 @@ class AccountFlows(App[int]):
         """A sentence for the user: a toast and a line in the console tab."""
         style = {"error": "red", "warning": "yellow"}.get(severity, "")
         self.main.tabs.console.add_notice(text, style=style)
-        self.notify(render.clean_body(text), severity=severity, markup=False)  # type: ignore[arg-type]
+        toast = render.clean_identity(text, max_len=300)
+        self.notify(toast, severity=severity, markup=False)  # type: ignore[arg-type]

@@ -18,6 +18,10 @@ from xmpptui.xmpp import events as ev
 #: Friend requests arriving within this many seconds share one notification.
 REQUEST_NOTICE_DELAY = 0.5
 
+#: Friend requests listed at once; more (a flood) wait on the server, which sends
+#: pending requests again at every login.
+MAX_REQUESTS = 500
+
 _CHANGES = {
     "subscribed": "{name} accepted your request: you now see their presence.",
     "unsubscribed": "{name} denied your request or stopped sharing their presence with you.",
@@ -31,12 +35,24 @@ class RosterFlows(AccountFlows):
     _blocked: set[str]
     _unread: dict[str, int]
     _new_requests: list[str]
+    _requests_overflowed = False  # said that more than MAX_REQUESTS are not listed
 
     # ------------------------------------------------------------ events
     async def _ev_subscription_requested(self, event: ev.SubscriptionRequested) -> None:
         roster = self._main.roster
-        if event.jid in roster.requests():
+        pending = roster.requests()
+        if event.jid in pending:
             return  # the server re-sends pending requests at every login
+        if len(pending) >= MAX_REQUESTS:  # a flood: say so once, keep nothing
+            if not self._requests_overflowed:
+                self._requests_overflowed = True
+                self._notice(
+                    f"More than {MAX_REQUESTS} friend requests: the others are not listed. "
+                    "They stay pending on the server, which sends them again at the next login.",
+                    "warning",
+                )
+            return
+        self._requests_overflowed = False
         roster.add_request(event.jid, event.nick, event.status)
         if not self._new_requests:
             self.set_timer(REQUEST_NOTICE_DELAY, self._announce_requests)

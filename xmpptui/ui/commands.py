@@ -53,6 +53,7 @@ from xmpptui.ui.command_types import (
     SearchCommand,
     StatusCommand,
     UnblockCommand,
+    XmlConsoleCommand,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "SearchCommand",
     "StatusCommand",
     "UnblockCommand",
+    "XmlConsoleCommand",
     "parse",
 ]
 
@@ -109,6 +111,10 @@ HELP: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "retry": ("/retry", "Send again the messages of this tab that were not sent."),
         "reconnect": ("/reconnect", "Connect again now instead of waiting for the next attempt."),
         "passwd": ("/passwd", "Change your account's password on the server."),
+        "xmlconsole": (
+            "/xmlconsole (or /xml)",
+            "Show the raw XML stream (passwords redacted) in a tab; /close closes it.",
+        ),
         "help": ("/help [command]", "List the commands, or explain one."),
     }
 )
@@ -127,6 +133,9 @@ _STATUS_WORDS: Final[Mapping[str, Show]] = MappingProxyType(
         "offline": Show.OFFLINE,
     }
 )
+
+ALIASES: Final[Mapping[str, str]] = MappingProxyType({"xml": "xmlconsole"})
+"""Other names of commands (Profanity's and Poezio's): alias → command name."""
 
 _MAX_ECHO: Final = 40
 _FIRST_WORD: Final = re.compile(r"\s*(\S*)\s*(.*?)\s*\Z", re.DOTALL)
@@ -285,12 +294,18 @@ def _passwd(args: _Args) -> Command:
     return PasswdCommand()
 
 
+def _xmlconsole(args: _Args) -> Command:
+    args.end()
+    return XmlConsoleCommand()
+
+
 def _help(args: _Args) -> Command:
     word, args.rest = _split(args.rest)
     args.end()
     if not word:
         return HelpCommand()
     topic = word.removeprefix("/").lower()
+    topic = ALIASES.get(topic, topic)
     if topic not in HELP:
         raise args.fail(f"There is no command /{_echo(topic)}.")
     return HelpCommand(topic)
@@ -317,9 +332,23 @@ _PARSERS: Final[Mapping[str, Callable[[_Args], Command]]] = MappingProxyType(
         "retry": _retry,
         "reconnect": _reconnect,
         "passwd": _passwd,
+        "xmlconsole": _xmlconsole,
         "help": _help,
     }
 )
+
+
+#: Commands whose lines never go into the input history (ctrl+up): a password typed
+#: after them by mistake must not be one keypress away (or in a screenshot).
+_PRIVATE = frozenset({"passwd"})
+
+
+def is_private(line: str) -> bool:
+    """Whether ``line`` is a command that must stay out of the input history."""
+    if not line.startswith("/") or line.startswith("//"):
+        return False
+    word = line[1:].split(maxsplit=1)[0].lower() if line[1:].strip() else ""
+    return ALIASES.get(word, word) in _PRIVATE
 
 
 def parse(line: str) -> Command | None:
@@ -336,7 +365,7 @@ def parse(line: str) -> Command | None:
     if line.startswith("//"):
         return SayCommand(line[1:])
     word, rest = _split(line[1:]) if not line[1:2].isspace() else ("", "")
-    name = word.lower()
+    name = ALIASES.get(word.lower(), word.lower())
     if not name:
         raise CommandError("Type a command name right after the /; type /help for the list.")
     parser = _PARSERS.get(name)

@@ -47,6 +47,9 @@ NS_DATA = "jabber:x:data"  # XEP-0004
 #: Message types that are one-to-one chat (``groupchat``/``headline``/``error`` are not).
 CHAT_TYPES = frozenset({"chat", "normal"})
 _MAX_ID = 256  # longer ids are not ids but an attack on the store
+#: Characters of a body kept (64 Ki: pages of text); the rest is cut, visibly.
+MAX_BODY = 64 * 1024
+TRUNCATED = f"\n[… cut by xmpptui: the message was longer than {MAX_BODY:,} characters]"
 _STATES = {state.value: state for state in ChatState}
 
 
@@ -137,6 +140,11 @@ def delay_of(element: ET.Element) -> datetime | None:
     return parse_stamp(delay.get("stamp")) if delay is not None else None
 
 
+def capped_body(body: str) -> str:
+    """``body``, or its first ``MAX_BODY`` characters and the ``TRUNCATED`` mark."""
+    return body if len(body) <= MAX_BODY else body[:MAX_BODY] + TRUNCATED
+
+
 def _usable_id(value: str | None) -> str:
     value = (value or "").strip()
     return value if 0 < len(value) <= _MAX_ID else ""
@@ -189,7 +197,7 @@ def read_message(
     sender = full_jid(element.get("from"))
     sender_bare = bare_jid(sender)
     to = full_jid(element.get("to"))
-    body = element.findtext(_q(NS_CLIENT, "body")) or ""
+    body = capped_body(element.findtext(_q(NS_CLIENT, "body")) or "")
     timestamp = stamp or delay_of(element) or now or datetime.now(UTC)
     id_attr = _usable_id(element.get("id"))
     message_id = (

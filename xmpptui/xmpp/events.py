@@ -269,9 +269,32 @@ class ArchiveFetched:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerNotice:
+    """A message from our server or our own account (no ``from``, our bare JID or our
+    domain): an announcement for the console, never a chat line."""
+
+    text: str
+    sender: str  # "" when the stanza had no ``from``
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorOccurred:
     """Something went wrong that the user should read about (one sentence)."""
 
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class XmlTraffic:
+    """Raw XML on the stream, only while the XML console watches (``Session.watch_xml``).
+
+    ``incoming``: received (else sent). ``text``: one stanza, stream header or
+    other top-level element, with secrets already redacted (``xmpptui.redact``)
+    and cut to ``xmlconsole.MAX_TEXT`` bytes (``… (N bytes more)``). Untrusted:
+    display it through ``render`` like any text from the network.
+    """
+
+    incoming: bool
     text: str
 
 
@@ -301,5 +324,7 @@ SessionEvent = (
     | MessageCorrected
     | ChatStateChanged
     | ArchiveFetched
+    | ServerNotice
     | ErrorOccurred
+    | XmlTraffic
 )

@@ -4,6 +4,9 @@ corrections (XEP-0359, 0280, 0184, 0085, 0308; archive results go to ``archive``
 One raw handler sees every ``<message>`` in stream order and dispatches it:
 archive results to :class:`~xmpptui.xmpp.archive.Archive`, carbons (only
 from our own bare JID) unwrapped, the rest as direct messages from contacts.
+A direct message with no ``from``, from our own bare JID or from our domain is
+the server or the account speaking: a ``ServerNotice``, never a chat line
+(nobody can make a conversation tab appear "from ourselves").
 
 Ids: every chat message we send has ``id`` = ``<origin-id id>`` = the
 ``ChatMessage.id``, so the same message seen live, as a carbon, from the
@@ -44,6 +47,7 @@ from xmpptui.xmpp.events import (
     MessageReceived,
     MessageSent,
     MessageStateChanged,
+    ServerNotice,
     SessionEvent,
 )
 
@@ -55,6 +59,8 @@ _HANDLER = "xmpptui-messages"
 _SM_ACK_REQUEST = "<r xmlns='urn:xmpp:sm:3'/>"
 # Ids of stanzas whose bounces are not worth a sentence (typing, receipts).
 _QUIET = ("cs-", "rcpt-")
+#: What our server or account may tell us (announcements, MOTD, account notices).
+_NOTICE_TYPES = ct.CHAT_TYPES | {"headline"}
 
 
 @dataclass(slots=True)
@@ -74,6 +80,7 @@ class Messaging:
         shares_presence: Callable[[str], bool],
     ) -> None:
         self._own = ct.bare_jid(own_jid) or own_jid
+        self._domain = self._own.rpartition("@")[2]
         self._connected = connected
         self._background = background
         self._shares_presence = shares_presence  # may see our presence: gets receipts
@@ -181,7 +188,11 @@ class Messaging:
     def _on_direct(self, facts: ct.MessageFacts, *, answer: bool) -> None:
         """A message from a contact, straight to us or carbon-copied to us."""
         bare = facts.sender_bare
-        if facts.kind not in ct.CHAT_TYPES or not bare or bare == self._own:
+        if bare in ("", self._own, self._domain):
+            if answer and facts.body and facts.kind in _NOTICE_TYPES and not facts.replaces:
+                self._emit(ServerNotice(facts.body, facts.sender))
+            return
+        if facts.kind not in ct.CHAT_TYPES:
             return
         if facts.receipt_for:
             self._change_state(facts.receipt_for, bare, Delivery.DELIVERED)

@@ -9,6 +9,11 @@ resources, the blocklist) and emits events.
 Sender checks: roster pushes are filtered by slixmpp itself (only our bare
 JID or no ``from``); blocking pushes here the same way (or our server);
 subscription presences from our own account or without a sender are ignored.
+
+Floods: availability from anyone not in the roster is dropped, a contact
+has at most ``MAX_RESOURCES`` online resources, and what slixmpp itself
+keeps about every sender of a presence is trimmed to the same (its roster
+would otherwise grow by one node and one item per stranger, forever).
 """
 
 from __future__ import annotations
@@ -39,6 +44,18 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for the server's answer to a query made at login.
 QUERY_TIMEOUT = 10.0
 
+#: Online resources kept (and shown) per contact: people run a few clients, not hundreds.
+MAX_RESOURCES = 32
+
+#: slixmpp events after which its roster holds an item (and resources) for the sender.
+_SLIXMPP_ROSTER_EVENTS = tuple(
+    f"presence_{kind}"
+    for kind in (
+        "available", "unavailable", "away", "chat", "dnd", "xa",
+        "subscribe", "subscribed", "unsubscribe", "unsubscribed",
+    )
+)  # fmt: skip
+
 
 class RosterTracker:
     """The roster, who is online with which resources, and the blocklist."""
@@ -63,6 +80,8 @@ class RosterTracker:
             "presence": self._on_presence,
             "blocked": self._on_blocking_push,
             "unblocked": self._on_blocking_push,
+            # registered after slixmpp's own handlers of these, so they run after them
+            **{name: self._trim_slixmpp_roster for name in _SLIXMPP_ROSTER_EVENTS},
         }
 
     def shares_presence(self, jid: str) -> bool:
@@ -105,30 +124,57 @@ class RosterTracker:
                 self._emit(ContactUpdated(contact))
         for jid in removed:
             self.contacts.pop(jid, None)
+            self.resources.pop(jid, None)
             self._emit(ContactRemoved(jid))
 
     # ----------------------------------------------------------- presence
     @guarded
     def _on_presence(self, presence: Any) -> None:
+        _forget_other_rosters(presence)
         subscription = translate.subscription_event(presence, self._own)
         if subscription is not None:
             self._emit(subscription)
             return
         change = translate.presence_change(presence, self._own)
-        if change is not None:
-            self._note_resource(change)
+        if change is not None and self._note_resource(change):
             self._emit(change)
 
-    def _note_resource(self, change: PresenceChanged) -> None:
+    def _note_resource(self, change: PresenceChanged) -> bool:
+        """Track a contact's resources; False when ``change`` is not to be shown:
+        from someone not in the roster, or a resource beyond ``MAX_RESOURCES``."""
+        if change.jid not in self.contacts:
+            return False
         if not change.resource:
-            return
-        online = self.resources.setdefault(change.jid, set())
+            return True
+        online = self.resources.get(change.jid)
         if change.show is Show.OFFLINE:
-            online.discard(change.resource)
-            if not online:
-                del self.resources[change.jid]
-        else:
-            online.add(change.resource)
+            if online is not None:
+                online.discard(change.resource)
+                if not online:
+                    del self.resources[change.jid]
+            return True
+        if online is None:
+            online = self.resources[change.jid] = set()
+        elif change.resource not in online and len(online) >= MAX_RESOURCES:
+            return False
+        online.add(change.resource)
+        return True
+
+    @guarded
+    def _trim_slixmpp_roster(self, presence: Any) -> None:
+        """Keep in slixmpp's roster what we keep: contacts, and their tracked resources."""
+        _forget_other_rosters(presence)
+        node = _own_roster(presence)
+        bare = str(presence["from"].bare)
+        if node is None or not bare:
+            return
+        if bare not in self.contacts:
+            del node[bare]  # what slixmpp made up for a stranger
+            return
+        item = node[bare]
+        kept = self.resources.get(bare, set())
+        for resource in [r for r in item.resources if r not in kept]:
+            del item.resources[resource]
 
     # ----------------------------------------------------------- blocking
     async def _load_blocklist(self, client: XmppClient) -> None:
@@ -164,6 +210,26 @@ class RosterTracker:
         unblocked = jids or tuple(sorted(self.blocked))  # empty <unblock/>: everything
         self.blocked.difference_update(unblocked)
         self._emit(BlocklistChanged(unblocked=unblocked))
+
+
+def _forget_other_rosters(stanza: Any) -> None:
+    """slixmpp makes a whole roster node for every JID a presence comes from or
+    goes to (only a component has more than one): drop all but our own."""
+    client = getattr(stanza, "stream", None)
+    rosters = getattr(getattr(client, "roster", None), "_rosters", None)
+    if client is None or not isinstance(rosters, dict) or len(rosters) <= 1:
+        return
+    own = str(client.boundjid.bare)
+    for owner in [o for o in rosters if o != own]:
+        del rosters[owner]
+
+
+def _own_roster(stanza: Any) -> Any:
+    client = getattr(stanza, "stream", None)
+    rosters = getattr(getattr(client, "roster", None), "_rosters", None)
+    if client is None or not isinstance(rosters, dict):
+        return None
+    return rosters.get(str(client.boundjid.bare))
 
 
 def _roster_unchanged(client: XmppClient, iq: Any) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 from xmpptui.models import CertificateInfo, ChatMessage, ChatState, Show
 from xmpptui.xmpp import registration
 from xmpptui.xmpp.background import Background, guarded
-from xmpptui.xmpp.client import FATAL_STREAM_ERRORS, Timing, XmppClient
+from xmpptui.xmpp.client import FATAL_STREAM_ERRORS, MAX_STANZA_BYTES, Timing, XmppClient
 from xmpptui.xmpp.connection import (
     ConnectionSettings,
     build_client,
@@ -39,6 +39,7 @@ from xmpptui.xmpp.events import (
     Connecting,
     ConnectionFailed,
     Disconnected,
+    ErrorOccurred,
     SessionEvent,
     SessionStarted,
     SignedOutElsewhere,
@@ -48,6 +49,7 @@ from xmpptui.xmpp.messaging import Messaging
 from xmpptui.xmpp.regform import RegistrationError
 from xmpptui.xmpp.roster_ops import RosterOps
 from xmpptui.xmpp.roster_state import RosterTracker
+from xmpptui.xmpp.xmlconsole import XmlConsole
 from xmpptui.xmpp.xmltext import xml_text
 
 __all__ = ["ConnectionSettings", "XmppSession"]
@@ -77,6 +79,7 @@ class XmppSession:
         self._online = False
         self._last_failure = ""
         self._attempt = 0  # automatic attempts since the last success
+        self._oversized = 0  # streams dropped for an oversized stanza since /reconnect
         self._retry: asyncio.TimerHandle | None = None
         self._keepalive: asyncio.Task[None] | None = None
         self._probe: asyncio.Future[None] | None = None
@@ -89,6 +92,7 @@ class XmppSession:
         self._messaging = Messaging(
             settings.jid, self._online_client, self._background, self._roster.shares_presence
         )
+        self._xml = XmlConsole(self._emit, lambda: self._client)
 
     # ----------------------------------------------------------------- API
     @property
@@ -131,6 +135,7 @@ class XmppSession:
         self._cancel_retry()
         self._stopped = False
         self._attempt = 0
+        self._oversized = 0
         if self._parked:  # back from a chosen "offline", as what we were before
             self._parked = False
             if self._show is Show.OFFLINE:
@@ -153,6 +158,10 @@ class XmppSession:
             raise RegistrationError("Not connected: the password was not changed.")
         await registration.change_password(client, new_password)
         self._settings = dataclasses.replace(self._settings, password=new_password)
+
+    def watch_xml(self, on: bool) -> None:
+        """Report the raw stream as ``XmlTraffic`` events (redacted) while ``on``."""
+        self._xml.watch(on)
 
     def trust_keys(self, pins: tuple[str, ...]) -> None:
         """Connect again, trusting exactly these public keys (trust once / pin)."""
@@ -299,7 +308,9 @@ class XmppSession:
         }
         for name, handler in handlers.items():
             client.add_event_handler(name, handler)
+        client.on_stanza_too_big = self._on_stanza_too_big
         self._messaging.install(client)  # messages, receipts, carbons, archive results
+        self._xml.install(client)  # the XML console's tap, while it is open
         return client
 
     def _send_presence(self) -> None:
@@ -433,6 +444,19 @@ class XmppSession:
             self._emit(SignedOutElsewhere(full))
             return
         self._emit(StreamErrorReceived(condition, str(error["text"] or "")))
+
+    @guarded
+    def _on_stanza_too_big(self) -> None:
+        """The client is about to drop the stream: one automatic retry, not a storm."""
+        self._oversized += 1
+        self._last_failure = (
+            f"The server sent a stanza larger than {MAX_STANZA_BYTES // 2**20} MiB, "
+            "so the connection was dropped."
+        )
+        if self._oversized > 1:  # again after the retry: the user decides
+            self._stop_reconnecting()
+            again = "Not reconnecting: /reconnect (f5) tries again."
+            self._emit(ErrorOccurred(f"{self._last_failure} {again}"))
 
     @guarded
     def _on_disconnected(self, reason: Any) -> None:

@@ -38,6 +38,8 @@ _SHOWS = {
 _SUBSCRIPTIONS = frozenset({"none", "to", "from", "both"})
 _SUBSCRIPTION_CHANGES = frozenset({"subscribed", "unsubscribed", "unsubscribe"})
 _MAX_HINT = 200  # caps nodes, nicknames, software names: short hints, not documents
+MAX_TEXT = 1024  # status texts, roster names and group names: a sentence, not a document
+MAX_GROUPS = 64  # groups of one contact
 
 
 def contact_from_item(jid: str, values: Mapping[str, Any]) -> Contact:
@@ -45,11 +47,11 @@ def contact_from_item(jid: str, values: Mapping[str, Any]) -> Contact:
     subscription = str(values.get("subscription") or "none")
     if subscription not in _SUBSCRIPTIONS:
         subscription = "none"
-    groups = tuple(sorted({str(g) for g in values.get("groups") or () if str(g)}))
+    groups = tuple(sorted({_text(g) for g in values.get("groups") or () if str(g)}))
     return Contact(
         jid=jid,
-        name=str(values.get("name") or ""),
-        groups=groups,
+        name=_text(values.get("name")),
+        groups=groups[:MAX_GROUPS],
         subscription=subscription,
         ask=values.get("ask") == "subscribe",
     )
@@ -94,7 +96,7 @@ def presence_change(presence: Any, own_bare: str) -> PresenceChanged | None:
         jid=bare,
         resource=str(sender.resource),
         show=show,
-        status=str(presence["status"] or ""),
+        status=_text(presence["status"]),
         priority=max(-128, min(127, priority)),
         client=_hint(caps.get("node") if caps is not None else None),
     )
@@ -118,7 +120,7 @@ def subscription_event(
         return None
     if ptype == "subscribe":
         nick = presence.xml.findtext(f"{{{NS_NICK}}}nick")
-        return SubscriptionRequested(bare, _hint(nick), str(presence["status"] or ""))
+        return SubscriptionRequested(bare, _hint(nick), _text(presence["status"]))
     return SubscriptionChanged(bare, ptype)
 
 
@@ -190,6 +192,12 @@ def client_info(iq: Any) -> ClientInfoReceived | None:
 def _hint(text: str | None) -> str:
     """A short one-line piece of untrusted text (rendering makes it inert)."""
     return " ".join((text or "").split())[:_MAX_HINT]
+
+
+def _text(value: object) -> str:
+    """Untrusted free text cut to ``MAX_TEXT`` characters, the cut marked with "…"."""
+    text = str(value or "")
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def error_condition(stanza: Any) -> str:

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from xmpptui.models import Show
-from xmpptui.ui import commands
+from xmpptui.ui import commands, render
 from xmpptui.ui.screens.confirm import ConfirmScreen
 from xmpptui.ui.screens.contact import ContactScreen
 from xmpptui.ui.screens.prompt import RequestScreen, TextPromptScreen
@@ -36,7 +36,7 @@ class MainScreen(Screen[None]):
     |-------------|----------------------------------|
     | ctrl+r      | focus the roster                 |
     | ctrl+s      | open the presence selector       |
-    | ctrl+w      | close the current chat tab       |
+    | ctrl+w      | close the current tab            |
     | alt+right   | next tab                         |
     | alt+left    | previous tab                     |
     | f4          | set the status message           |
@@ -207,7 +207,11 @@ class MainScreen(Screen[None]):
     def show_details(self, jid: str) -> None:
         details = self.roster.details(jid)
         if details is None:
-            self.notify(f"{jid} is not in your roster.", severity="warning", markup=False)
+            self.notify(
+                render.clean_identity(f"{jid} is not in your roster.", max_len=300),
+                severity="warning",
+                markup=False,
+            )
             return
         self.post_message(self.DetailsShown(jid))
 
@@ -275,7 +279,7 @@ class MainScreen(Screen[None]):
             try:
                 command = commands.parse(f"/add {text}")
             except commands.CommandError as error:
-                self.notify(str(error), severity="error", markup=False)
+                self.notify(render.clean_identity(str(error), 300), severity="error", markup=False)
                 return
             if command is not None:
                 self.post_message(self.CommandRequested(command))
@@ -307,7 +311,7 @@ class MainScreen(Screen[None]):
         try:
             command = commands.parse(event.text)
         except commands.CommandError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(render.clean_identity(str(error), 300), severity="error", markup=False)
             self.tabs.console.add_notice(str(error), style="red")
             return
         if command is None:
@@ -348,6 +352,8 @@ class MainScreen(Screen[None]):
                 self.roster_action("remove", jid)  # always asks first
             case commands.InfoCommand(jid=jid):
                 self.show_details(jid)
+            case commands.XmlConsoleCommand():
+                await self.tabs.open_xml_console()  # ChatTabs.XmlConsoleToggled tells the app
             case _:
                 self.post_message(self.CommandRequested(command))
 

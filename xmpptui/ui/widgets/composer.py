@@ -153,7 +153,9 @@ class Composer(TextArea):
         text = self.text.rstrip("\n")
         if not text.strip():
             return
-        if not self._sent or self._sent[-1] != text:
+        if commands.is_private(text):
+            pass  # e.g. "/passwd hunter2": never kept for ctrl+up
+        elif not self._sent or self._sent[-1] != text:
             self._sent = [*self._sent, text][-self.HISTORY_SIZE :]
         self._browse = None
         self.value = ""
