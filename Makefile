@@ -3,6 +3,8 @@
 #   make demo   a private Prosody with demo contacts, and the app logged in as alice
 #   make lint   ruff + mypy only
 #   make screenshots   regenerate screenshots/*.svg from the real app
+#   make bench  the benchmarks of issue 7 against a private Prosody (~5 min;
+#               BENCH_ARGS=--quick for one short run); results in benchmarks/results/
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +13,7 @@ STAMP := $(VENV)/.installed
 # Root runs apt-get itself; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv prosody demo test lint screenshots clean
+.PHONY: venv prosody demo test lint screenshots bench clean
 
 venv: $(STAMP)
 
@@ -61,16 +63,19 @@ demo: venv prosody
 	$(BIN)/python -m xmpptui.devtools.demo
 
 lint: venv
-	$(BIN)/ruff check xmpptui tests screenshots
+	$(BIN)/ruff check xmpptui tests screenshots benchmarks
 	$(BIN)/mypy
 
 test: venv prosody
-	$(BIN)/ruff check xmpptui tests screenshots
+	$(BIN)/ruff check xmpptui tests screenshots benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 screenshots: venv
 	$(BIN)/python screenshots/generate.py
+
+bench: venv prosody
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
