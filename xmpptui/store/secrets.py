@@ -19,10 +19,8 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import TypeVar
-
-import keyring
-import keyring.errors
 
 KEYRING_SERVICE = "xmpptui"
 
@@ -46,13 +44,22 @@ class PasswordCommandError(Exception):
     """The password command gave no password; ``str(error)`` is one sentence."""
 
 
+def _keyring() -> ModuleType:
+    """The keyring package, imported on first use inside the worker thread: its
+    import (~30 ms, backend discovery) stays off the UI's start-up path."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 async def get_password(bare_jid: str) -> str | None:
     """The password stored for ``bare_jid``, or ``None`` if there is none.
 
     Raises :class:`KeyringUnavailable` when no usable keyring backend exists.
     """
     return await _keyring_call(
-        lambda: keyring.get_password(KEYRING_SERVICE, bare_jid), "read the password"
+        lambda: _keyring().get_password(KEYRING_SERVICE, bare_jid), "read the password"
     )
 
 
@@ -62,7 +69,7 @@ async def store_password(bare_jid: str, password: str) -> None:
     Raises :class:`KeyringUnavailable` when no usable keyring backend exists.
     """
     await _keyring_call(
-        lambda: keyring.set_password(KEYRING_SERVICE, bare_jid, password),
+        lambda: _keyring().set_password(KEYRING_SERVICE, bare_jid, password),
         "store the password",
         secret=password,
     )
@@ -75,6 +82,7 @@ async def delete_password(bare_jid: str) -> bool:
     """
 
     def delete() -> bool:
+        keyring = _keyring()
         try:
             keyring.delete_password(KEYRING_SERVICE, bare_jid)
         except keyring.errors.PasswordDeleteError:
@@ -88,11 +96,12 @@ async def _keyring_call(func: Callable[[], T], action: str, secret: str = "") ->
     """Run ``func`` in a daemon thread; turn any failure into KeyringUnavailable."""
     try:
         return await _in_daemon_thread(func)
-    except keyring.errors.NoKeyringError:
-        raise KeyringUnavailable(_NO_BACKEND) from None
-    except keyring.errors.KeyringLocked:
-        raise KeyringUnavailable(_LOCKED) from None
     except Exception as exc:
+        errors = _keyring().errors  # already imported by the thread that raised
+        if isinstance(exc, errors.NoKeyringError):
+            raise KeyringUnavailable(_NO_BACKEND) from None
+        if isinstance(exc, errors.KeyringLocked):
+            raise KeyringUnavailable(_LOCKED) from None
         detail = _detail(exc, secret)
         log.warning("keyring failed to %s: %s", action, detail)
         raise KeyringUnavailable(

@@ -62,12 +62,12 @@ import logging
 import ssl
 from collections.abc import Callable, Collection
 from datetime import UTC
-from typing import Any, Final, Literal, Protocol
-
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from xmpptui.models import CertificateInfo
+
+if TYPE_CHECKING:  # cryptography (~40 ms to import) loads when a certificate is read
+    from cryptography import x509
 
 __all__ = [
     "PIN_PREFIX",
@@ -152,10 +152,14 @@ def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
 
 def _display_name(name: x509.Name) -> str:
     """The common name, or the whole name as an RFC 4514 string when there is none."""
+    from cryptography.x509.oid import NameOID
+
     return _attribute(name, NameOID.COMMON_NAME) or name.rfc4514_string()
 
 
 def _dns_names(cert: x509.Certificate) -> tuple[str, ...]:
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -172,6 +176,9 @@ def certificate_info(der: bytes) -> CertificateInfo:
     Raises:
         ValueError: if ``der`` is not an X.509 certificate.
     """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     common_name = _attribute(cert.subject, NameOID.COMMON_NAME)
     names = _dns_names(cert) or ((common_name,) if common_name else ())
@@ -192,6 +199,8 @@ def spki_pin(der: bytes) -> str:
     Raises:
         ValueError: if ``der`` is not an X.509 certificate.
     """
+    from cryptography import x509
+
     return _pin(x509.load_der_x509_certificate(der))
 
 
