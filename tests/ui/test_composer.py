@@ -206,3 +206,10 @@ async def test_a_passwd_line_never_enters_the_input_history() -> None:
         assert composer.value == "one"
         await pilot.press("ctrl+up")
         assert composer.value == "one"  # nothing earlier: the password line is not there
+
+
+async def test_the_cursor_does_not_blink() -> None:
+    """A blinking cursor redraws twice a second forever (idle CPU, SSH traffic)."""
+    app = Host()
+    async with app.run_test():
+        assert app.composer.cursor_blink is False

@@ -89,6 +89,10 @@ class Composer(TextArea):
             id=id, soft_wrap=True, tab_behavior="focus", placeholder=PLACEHOLDER,
             highlight_cursor_line=False,
         )  # fmt: skip
+        # A blinking cursor redraws the screen twice a second, forever: ~1 % CPU and a
+        # stream of output over SSH while idle. Terminal clients (Profanity, Poezio)
+        # show a steady cursor.
+        self.cursor_blink = False
         self.pause_delay = pause_delay
         """Seconds without a change before ``paused`` is posted."""
         self.jid_completions: Callable[[str], list[str]] | None = None
