@@ -182,3 +182,25 @@ async def test_password_command_timeout_kills_it_and_its_children(tmp_path: Path
 async def test_password_command_that_cannot_run_is_an_error() -> None:
     with pytest.raises(PasswordCommandError, match="exit code 127"):
         await run_password_command("/nonexistent/definitely-not-here")
+
+
+class UntouchableKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise AssertionError("the keyring was consulted")
+
+
+async def test_a_password_command_wins_and_the_keyring_is_not_touched(use_keyring: None) -> None:
+    from xmpptui.store.credentials import PasswordSource
+
+    keyring.set_keyring(UntouchableKeyring())
+    found = await PasswordSource("alice@example.org", "printf from-command").find()
+    assert (found.password, found.source, found.notices) == ("from-command", "command", [])
+
+
+async def test_a_failing_password_command_falls_back_to_the_keyring(memory: MemoryKeyring) -> None:
+    from xmpptui.store.credentials import PasswordSource
+
+    await store_password("alice@example.org", "from-keyring")
+    found = await PasswordSource("alice@example.org", "exit 3").find()
+    assert (found.password, found.source) == ("from-keyring", "keyring")
+    assert len(found.notices) == 1 and "3" in found.notices[0]

@@ -1,7 +1,9 @@
 """Where the password comes from, in the documented order.
 
-1. the OS keyring (service ``xmpptui``, user = bare JID);
-2. the password command (``--password-command`` or the account's config);
+1. the password command, when one is set (``--password-command`` or the
+   account's config): the user's explicit choice;
+2. the OS keyring (service ``xmpptui``, user = bare JID), also when the
+   command failed;
 3. otherwise the caller prompts the user.
 
 Nothing here ever writes a password anywhere but the keyring, and only when
@@ -33,8 +35,21 @@ class PasswordSource:
         self.keyring_usable = True
 
     async def find(self) -> Lookup:
-        """Try the keyring, then the password command. Never raises."""
+        """Try the password command when one is set, else (or when it fails) the
+        keyring. Never raises.
+
+        A configured command is the user's explicit choice, so it wins over
+        whatever the keyring holds, and the keyring (D-Bus, an unlock prompt)
+        is not touched at all at start-up when the command works.
+        """
         result = Lookup()
+        if self.password_command:
+            try:
+                result.password = await secrets.run_password_command(self.password_command)
+                result.source = "command"
+                return result
+            except secrets.PasswordCommandError as error:
+                result.notices.append(str(error))
         try:
             result.password = await secrets.get_password(self.jid)
         except secrets.KeyringUnavailable as error:
@@ -44,12 +59,6 @@ class PasswordSource:
             result.source = "keyring"
             return result
         result.password = None
-        if self.password_command:
-            try:
-                result.password = await secrets.run_password_command(self.password_command)
-                result.source = "command"
-            except secrets.PasswordCommandError as error:
-                result.notices.append(str(error))
         return result
 
     async def remember(self, password: str) -> str | None:
