@@ -220,6 +220,23 @@ async def test_filter_box_narrows_rows_and_escape_restores() -> None:
         assert app.focused is roster and roster.selected_jid == BOB  # down: to the first match
 
 
+async def test_each_key_in_the_filter_box_filters_in_the_same_turn() -> None:
+    """Not a message later: the roster's new lines reach the frame of the typed key."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        roster = app.roster
+        fill(roster)
+        roster.focus()
+        await pilot.press("f")
+        box = app.query_one(RosterFilter)
+        before = roster.rebuild_count
+        box.insert_text_at_cursor("da")  # as a typed key does
+        assert roster.model.filter == "da" and roster.rebuild_count == before + 1
+        await pilot.pause()  # Input.Changed follows: nothing more to do
+        assert roster.rebuild_count == before + 1
+        assert roster.row_texts() == ["▼ Contacts 0/1", f"· × {DAVE}"]
+
+
 async def test_cursor_stays_on_the_same_contact_when_presence_reorders() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:

@@ -84,13 +84,47 @@ def test_roster_items_and_removals(stream: ClientXMPP) -> None:
         '<item jid="eve@example.org" subscription="weird"/>'
         "</query></iq>"
     )
-    updated, removed = translate.roster_changes(Iq(stream, xml=ET.fromstring(xml)))
+    items = translate.roster_items(Iq(stream, xml=ET.fromstring(xml))["roster"].xml)
+    updated, removed = translate.roster_changes(items)
     by_jid = {c.jid: c for c in updated}
     assert by_jid["bob@example.org"].groups == ("Friends", "Work")
     assert by_jid["bob@example.org"].name == "Bob"
     assert by_jid["carol@example.org"].ask is True
     assert by_jid["eve@example.org"].subscription == "none"
     assert removed == ["dave@example.org"]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        '<item jid="bob@example.org" name="Bob" subscription="both"><group>Friends</group>'
+        "<group/><group>Work</group><group>Friends</group></item>"
+        '<item jid="carol@example.org" subscription="none" ask="subscribe"/>'
+        '<item jid="dave@example.org" subscription="remove"/>'
+        '<item jid="eve@example.org" subscription="weird" approved="true"/>'
+        '<item jid="Frank@EXAMPLE.org/desk" name="F"/>',  # normalised, resource dropped
+        '<item jid="a@b" name="first"/><item jid="x@y"/><item jid="A@B" name="again"/>',
+        '<item jid="bad@@jid"/><item jid="ok@example.org"/><item name="no jid"/>',
+        '<item jid="g@example.org"><other xmlns="urn:x"><group>not mine</group></other></item>'
+        '<foo xmlns="urn:x" jid="h@example.org"/>',
+        "",
+    ],
+)
+def test_roster_items_read_what_slixmpp_reads(stream: ClientXMPP, items: str) -> None:
+    """The fast reader gives what slixmpp's own ``get_items()`` gives."""
+    xml = f'<iq {C} type="result" id="r1"><query xmlns="jabber:iq:roster">{items}</query></iq>'
+    query = Iq(stream, xml=ET.fromstring(xml))["roster"]
+    expected = [
+        translate.RosterItem(
+            str(jid.bare),
+            values["name"],
+            values["subscription"],
+            values["ask"],
+            tuple(values["groups"]),
+        )
+        for jid, values in query["items"].items()
+    ]
+    assert translate.roster_items(query.xml) == expected
 
 
 def iq(stream: ClientXMPP, xml: str) -> Iq:

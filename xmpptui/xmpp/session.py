@@ -417,9 +417,14 @@ class XmppSession:
     @guarded
     def _on_session_start(self, _event: Any) -> None:
         client = self._came_online(resumed=False)
-        self._roster.session_started(client)
+        # Our presence goes once the roster is in (RFC 6121 2.2), see session_started.
+        self._roster.session_started(client, then=lambda: self._initial_presence(client))
         self._messaging.session_started(client)  # carbons on before our presence goes out
-        self._send_presence()
+
+    @guarded
+    def _initial_presence(self, client: XmppClient) -> None:
+        if client is self._client and self._online:
+            self._send_presence()
 
     @guarded
     def _on_session_resumed(self, _event: Any) -> None:

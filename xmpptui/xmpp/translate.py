@@ -7,8 +7,8 @@ tests feed them stanzas parsed from XML strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
+from xml.etree import ElementTree as ET
 
 from slixmpp import JID
 from slixmpp.jid import InvalidJID
@@ -21,6 +21,7 @@ from xmpptui.xmpp.events import (
     SubscriptionRequested,
 )
 
+NS_ROSTER = "jabber:iq:roster"  # RFC 6121
 NS_NICK = "http://jabber.org/protocol/nick"  # XEP-0172
 NS_CAPS = "http://jabber.org/protocol/caps"  # XEP-0115
 NS_BLOCKING = "urn:xmpp:blocking"  # XEP-0191
@@ -42,31 +43,71 @@ MAX_TEXT = 1024  # status texts, roster names and group names: a sentence, not a
 MAX_GROUPS = 64  # groups of one contact
 
 
-def contact_from_item(jid: str, values: Mapping[str, Any]) -> Contact:
-    """Build a :class:`Contact` from one roster item's values (``get_items()``)."""
-    subscription = str(values.get("subscription") or "none")
+_ROSTER_ITEM = f"{{{NS_ROSTER}}}item"
+_ROSTER_GROUP = f"{{{NS_ROSTER}}}group"
+
+
+class RosterItem(NamedTuple):
+    """One ``<item/>`` of a roster result or push, as sent (what slixmpp's
+    ``get_items()`` gives, read straight from the XML: 5,000 items in
+    milliseconds instead of half a second)."""
+
+    jid: str  # bare, normalised
+    name: str = ""
+    subscription: str = ""  # as sent: "" when missing, also values RFC 6121 does not know
+    ask: str = ""
+    groups: tuple[str, ...] = ()  # as sent, "" for an empty <group/>
+
+
+def roster_items(query: ET.Element) -> list[RosterItem]:
+    """The items of a roster ``<query/>``, in order.
+
+    Like slixmpp's ``get_items()``: items with an invalid JID are skipped, and
+    an item repeated with the same (full) JID keeps its first place and its
+    last values.
+    """
+    items: dict[str, RosterItem] = {}
+    for element in query:
+        if element.tag != _ROSTER_ITEM:
+            continue
+        try:
+            jid = JID(element.get("jid", ""))
+        except InvalidJID:
+            continue
+        items[str(jid.full)] = RosterItem(
+            jid=str(jid.bare),
+            name=element.get("name", ""),
+            subscription=element.get("subscription", ""),
+            ask=element.get("ask", ""),
+            groups=tuple(g.text or "" for g in element if g.tag == _ROSTER_GROUP),
+        )
+    return list(items.values())
+
+
+def contact_from_item(item: RosterItem) -> Contact:
+    """Build a :class:`Contact` from one roster item."""
+    subscription = item.subscription or "none"
     if subscription not in _SUBSCRIPTIONS:
         subscription = "none"
-    groups = tuple(sorted({_text(g) for g in values.get("groups") or () if str(g)}))
+    groups = tuple(sorted({_text(g) for g in item.groups if g}))
     return Contact(
-        jid=jid,
-        name=_text(values.get("name")),
+        jid=item.jid,
+        name=_text(item.name),
         groups=groups[:MAX_GROUPS],
         subscription=subscription,
-        ask=values.get("ask") == "subscribe",
+        ask=item.ask == "subscribe",
     )
 
 
-def roster_changes(iq: Any) -> tuple[list[Contact], list[str]]:
-    """Split a roster result or push into (updated contacts, removed JIDs)."""
+def roster_changes(items: list[RosterItem]) -> tuple[list[Contact], list[str]]:
+    """Split the items of a roster result or push into (updated contacts, removed JIDs)."""
     updated: list[Contact] = []
     removed: list[str] = []
-    for raw_jid, values in iq["roster"]["items"].items():
-        jid = str(raw_jid.bare) if hasattr(raw_jid, "bare") else str(raw_jid)
-        if values.get("subscription") == "remove":
-            removed.append(jid)
+    for item in items:
+        if item.subscription == "remove":
+            removed.append(item.jid)
         else:
-            updated.append(contact_from_item(jid, values))
+            updated.append(contact_from_item(item))
     return updated, removed
 
 

@@ -37,7 +37,8 @@ from textual.strip import Strip
 
 from xmpptui.models import Contact, ResourcePresence
 from xmpptui.ui.widgets.roster_draw import Part, fit_parts, row_parts
-from xmpptui.ui.widgets.roster_model import NO_GROUP, ContactDetails, RosterModel, Row
+from xmpptui.ui.widgets.roster_model import NO_GROUP, ContactDetails, RosterModel
+from xmpptui.ui.widgets.roster_rows import EMPTY, Row, RowView
 
 __all__ = ["NO_GROUP", "RosterView", "row_parts"]
 
@@ -140,7 +141,7 @@ class RosterView(ScrollView, can_focus=True):
         """The data; after changing it directly, call ``changed()``."""
         self.rebuild_count = 0
         """How many times the rows were rebuilt (for tests and benchmarks)."""
-        self._rows: list[Row] = []
+        self._rows: RowView = EMPTY
         self._cursor = -1
         self._cursor_key: str | None = None
         self._dirty = self._flush_pending = False
@@ -188,8 +189,8 @@ class RosterView(ScrollView, can_focus=True):
         self.changed()
 
     def set_filter(self, text: str) -> None:
-        self.model.set_filter(text)
-        self.changed(now=True)
+        if self.model.set_filter(text):
+            self.changed(now=True)
 
     def toggle_group(self, name: str) -> bool:
         collapsed = self.model.toggle_group(name)
@@ -254,13 +255,13 @@ class RosterView(ScrollView, can_focus=True):
         self.rebuild_count += 1
         old, old_cursor = self._rows, self._cursor
         top, height = int(self.scroll_offset.y), self.scrollable_content_region.height
-        self._rows = rows = self.model.rows()
+        self._rows = rows = self.model.view()
         self._cursor = self._find_cursor(rows)
         if self.virtual_size.height != len(rows):
             self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
             self._scroll_update(self.virtual_size)
         for y in range(top, top + height):  # repaint only the visible lines that changed
-            was = old[y] if y < len(old) else None
+            was = old.peek(y)
             now = rows[y] if y < len(rows) else None
             if was != now or (y in (old_cursor, self._cursor) and old_cursor != self._cursor):
                 self.refresh_line(y)
@@ -269,7 +270,7 @@ class RosterView(ScrollView, can_focus=True):
         if self._cursor != old_cursor:  # follow the cursor only if it was in view
             self._cursor_moved(scroll=top <= old_cursor < top + height)
 
-    def _find_cursor(self, rows: list[Row]) -> int:
+    def _find_cursor(self, rows: RowView) -> int:
         """Where the cursor goes after a rebuild: the row the user chose, else the same
         JID, else the same place (remembering the choice, e.g. for when a filter ends)."""
         key, index = self._cursor_key, self._cursor
@@ -277,14 +278,12 @@ class RosterView(ScrollView, can_focus=True):
             return -1
         if 0 <= index < len(rows) and rows[index].key == key:
             return index
-        for i, row in enumerate(rows):
-            if row.key == key:
-                return i
-        if jid := self.jid_of(key):
-            for i, row in enumerate(rows):
-                if row.jid == jid:
-                    self._cursor_key = row.key
-                    return i
+        found = rows.index_of(key)
+        if found >= 0:
+            return found
+        if (jid := self.jid_of(key)) and (found := rows.index_of_jid(jid)) >= 0:
+            self._cursor_key = rows[found].key
+            return found
         return min(max(index, 0), len(rows) - 1)
 
     @staticmethod

@@ -1,6 +1,6 @@
 """How one roster row is drawn: pieces of text with styles, cut to fit the width.
 
-Pure functions over :class:`~xmpptui.ui.widgets.roster_model.Row`; every
+Pure functions over :class:`~xmpptui.ui.widgets.roster_rows.Row`; every
 network string goes through :mod:`xmpptui.ui.render`.
 """
 
@@ -10,7 +10,7 @@ from rich.cells import cell_len, set_cell_size
 
 from xmpptui.models import Show
 from xmpptui.ui import render
-from xmpptui.ui.widgets.roster_model import Row
+from xmpptui.ui.widgets.roster_rows import Row
 
 _SUBSCRIPTION_MARKS = {"to": "→ ", "from": "← ", "none": "× "}
 Part = tuple[str, str, int]  # text, style ("@name": component class), flex (0 fixed, 1, 2)

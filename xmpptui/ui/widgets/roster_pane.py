@@ -26,6 +26,13 @@ class RosterFilter(Input):
             super().__init__()
             self.cleared = cleared
 
+    def watch_value(self, value: str) -> None:
+        """Filter at once, in this key's turn: the roster's lines then reach the same
+        frame as the typed letter (through ``Input.Changed`` they came a frame later)."""
+        pane = self.parent
+        if isinstance(pane, RosterPane):
+            pane.roster.set_filter(value)
+
     def action_cancel(self) -> None:
         self.post_message(self.Closed(cleared=True))
 
@@ -62,6 +69,7 @@ class RosterPane(Vertical):
     def open_filter(self) -> None:
         self.add_class("-filtering")
         self.filter_input.focus()
+        self.roster.model.prepare_filter()
 
     def close_filter(self, *, clear: bool = True) -> None:
         """Back to the list: with ``clear``, drop the filter and hide the box; else keep
