@@ -231,6 +231,56 @@ def test_wrap_ranges() -> None:
     assert lay.wrap("a\n\nb", 5, 5) == [(0, 1), (2, 2), (3, 4)]
 
 
+_WRAP_CASES = [
+    "the quick brown fox jumps over the lazy dog",
+    "a  b   c    d",
+    "supercalifragilisticexpialidocious is long",
+    "ab supercalifragilisticexpialidocious",
+    "word   ",
+    "  leading spaces then words",
+    "x" * 50,
+    "mixed déjà vu and 日本語 text here",
+    "line one\nline two is a bit longer\n\nlast",
+]
+
+
+@pytest.mark.parametrize("text", _WRAP_CASES)
+def test_plain_text_wraps_exactly_like_the_general_case(text: str) -> None:
+    """The index-arithmetic wrap of printable ASCII gives the ranges of the token loop."""
+
+    def general(first: int, rest: int) -> list[tuple[int, int]]:
+        ranges: list[tuple[int, int]] = []
+        width, start = first, 0
+        if width < 1:
+            ranges.append((0, 0))
+            width = rest
+        for para in text.split("\n"):
+            end = start + len(para)
+            if cell_len(para) <= width:
+                ranges.append((start, end))
+            else:
+                lay._wrap_paragraph(text, start, end, width, rest, ranges)
+            width, start = rest, end + 1
+        return ranges
+
+    for first in range(0, 14):
+        for rest in range(1, 14):
+            assert lay.wrap(text, first, rest) == general(first, rest), (first, rest)
+
+
+@pytest.mark.parametrize("body", [*_WRAP_CASES, "y" * 20_000, "line\n" * 3000])
+@pytest.mark.parametrize("own", [False, True])
+def test_heights_are_counted_without_drawing_and_match_the_lines(body: str, own: bool) -> None:
+    for state in (Delivery.SENT, Delivery.FAILED) if own else (Delivery.RECEIVED,):
+        message = msg("h", body, own=own, state=state)
+        for name in ("Bob", "日本語の名前"):
+            for width in (1, 5, 12, 20, 33, 80):
+                for open_ in (False, True):
+                    drawn = lay.message_lines(message, name, width, grouped=False, expanded=open_)
+                    counted = lay.message_height(message, cell_len(name), width, expanded=open_)
+                    assert counted == len(drawn), (name, width, open_)
+
+
 def test_100k_messages_add_and_draw_only_what_is_visible() -> None:
     messages = [
         msg(f"id{i}", f"message number {i}", minutes=i / 3, own=i % 5 == 0) for i in range(100_000)

@@ -115,6 +115,21 @@ def test_server_ack_makes_it_sent_but_never_undoes_delivered(rig: Rig) -> None:
     ]
 
 
+def test_only_the_latest_sent_ids_are_remembered(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("xmpptui.xmpp.messaging.SENT_KEPT", 3)
+    sent = [rig.messaging.send_message(BOB, f"m{n}") for n in range(5)]
+    assert list(rig.messaging._sent) == [m.id for m in sent[2:]]
+    for message in sent[:3]:
+        rig.deliver(
+            f'<message {C} from="{BOB}/p">'
+            f'<received xmlns="urn:xmpp:receipts" id="{message.id}"/></message>'
+        )
+    # the forgotten ones change nothing; the remembered one is delivered
+    assert [(e.id, e.state) for e in rig.of(ev.MessageStateChanged)] == [
+        (sent[2].id, Delivery.DELIVERED)
+    ]
+
+
 def request(sender: str, mid: str = "m1") -> str:
     return (
         f'<message {C} from="{sender}" to="{OWN}/laptop" type="chat" id="{mid}">'

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +25,8 @@ from xmpptui.app.account import (
     Registrar,
     SessionFactory,
 )
-from xmpptui.app.messaging import MessagingFlows
+from xmpptui.app.bursts import ToastGate, freeze_heap_after_next_collection, runs
+from xmpptui.app.messaging import MessagingFlows, batchable
 from xmpptui.app.xmlconsole import XmlConsoleFlows
 from xmpptui.models import (
     ConnectionState,
@@ -82,6 +84,7 @@ class XmppTuiApp(XmlConsoleFlows, MessagingFlows):
         self._catching_up = False
         self._archive_exhausted: set[str] = set()
         self._held: set[str] = set()
+        self._toasts = ToastGate()
         self._registrar = registrar
         self._register_first = register_first and registrar is not None
         self._password_source = ""  # keyring | command | prompt | register
@@ -129,15 +132,22 @@ class XmppTuiApp(XmlConsoleFlows, MessagingFlows):
         self.run_worker(self._login(), exclusive=True, group="login")
 
     async def _bridge(self, session: Session) -> None:
-        async for event in session.events():
-            handler = self._handlers.get(type(event))
-            if handler is None:
-                log.warning("no handler for %s", type(event).__name__)
-                continue
-            try:
-                await handler(event)
-            except Exception:  # one bad event must not kill the bridge
-                log.exception("handling %s failed", type(event).__name__)
+        """Dispatch the session's events in order; consecutive messages that already
+        arrived come as one run (one transaction, one redraw: ``_ev_messages``)."""
+        async with aclosing(runs(session.events(), batchable)) as taken:
+            async for run in taken:
+                event = run[0]
+                try:
+                    if batchable(event):
+                        await self._ev_messages(run)
+                    elif (handler := self._handlers.get(type(event))) is not None:
+                        await handler(event)
+                    else:
+                        log.warning("no handler for %s", type(event).__name__)
+                except Exception:  # one bad event must not kill the bridge
+                    log.exception("handling %s failed", type(event).__name__)
+                if type(event) is ev.RosterReceived:  # start-up is over
+                    freeze_heap_after_next_collection()
 
     # ------------------------------------------------------- session events
     async def _ev_connecting(self, event: ev.Connecting) -> None:

@@ -16,10 +16,13 @@ inherits these. The rules:
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from xmpptui.app.bursts import Summary, ToastGate
 from xmpptui.app.roster import RosterFlows
 from xmpptui.models import ChatMessage, ChatState, Delivery
 from xmpptui.store.history import AsyncHistory
@@ -31,10 +34,26 @@ from xmpptui.ui.widgets.composer import Composer
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.xmltext import xml_text
 
+log = logging.getLogger(__name__)
+
 HISTORY_ON_OPEN = 200
 #: With no history at all, the first catch-up looks this far back.
 FIRST_CATCH_UP = timedelta(days=7)
 _TYPING = {ChatState.COMPOSING: "{name} is typing…", ChatState.PAUSED: "{name} stopped typing."}
+
+
+def batchable(event: object) -> bool:
+    """Whether the bridge may handle ``event`` in a run with its neighbours: a message
+    received or sent, not a correction (that one waits until what it corrects is in)."""
+    return isinstance(event, ev.MessageReceived | ev.MessageSent) and not event.message.edited
+
+
+def _by_peer(messages: list[ChatMessage]) -> dict[str, list[int]]:
+    """The positions of ``messages`` per conversation, in order."""
+    groups: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        groups.setdefault(message.peer, []).append(index)
+    return groups
 
 
 class MessagingFlows(RosterFlows):
@@ -45,6 +64,7 @@ class MessagingFlows(RosterFlows):
     _catching_up: bool
     _archive_exhausted: set[str]
     _held: set[str]  # sent while offline this run: never on the wire yet
+    _toasts: ToastGate
 
     # ------------------------------------------------------------ helpers
     def _name_of(self, sender: str) -> str:
@@ -92,31 +112,112 @@ class MessagingFlows(RosterFlows):
     # ------------------------------------------------------------ showing
     async def _store_and_show(self, message: ChatMessage, *, archived: bool = False) -> bool:
         """Persist, then show; returns whether the message is new."""
-        fresh = True
-        if self._history is not None:
-            fresh = await self._history.add(self.account, message)
-        tabs = self._main.tabs
-        if not tabs.has_peer(message.peer):
-            if archived and (message.outgoing or not fresh):
-                return fresh  # old news: no tab for it
-            await self._main.open_conversation(message.peer, focus=False)
-            await self._fill_from_history(message.peer)
-        view = self._view(message.peer)
-        added = view is not None and view.add_message(message, self._sender_name(message))
-        if self._history is None:
-            fresh = added
-        if fresh and not message.outgoing and tabs.active_peer != message.peer:
-            self._count_unread(message.peer)
-            if not archived:
-                self._alert(message)
-        elif fresh and not message.outgoing and self._history is not None:
-            # read as it arrives in the open tab: not unread at the next start
-            await self._history.mark_read(self.account, message.peer, message.id)
-        return fresh
+        return (await self._store_and_show_many([message], archived=archived))[0]
 
-    def _alert(self, message: ChatMessage) -> None:
-        name = render.clean_identity(self._main.roster.display_name(message.peer))
-        self.notify(render.clean_body(message.body)[:200], title=name, markup=False)
+    async def _store_and_show_many(
+        self, messages: list[ChatMessage], *, archived: bool = False
+    ) -> list[bool]:
+        """Persist a run of messages in one transaction, then show them (one redraw per
+        tab, one read mark, one toast at most); returns, per message, whether it is new.
+
+        The history's answer decides "new", so what was stored before (a carbon, an
+        archive copy) is neither counted nor announced again; without a history the
+        view decides (it shows each id once).
+        """
+        stored = await self._store(messages)
+        fresh = [bool(flag) for flag in stored] if stored is not None else None
+        shown = list(fresh) if fresh is not None else [False] * len(messages)
+        tabs = self._main.tabs
+        for peer, indices in _by_peer(messages).items():
+            if stored is not None:  # what could not be stored is not shown
+                indices = [i for i in indices if stored[i] is not None]
+            if not tabs.has_peer(peer):
+                # old news (archived: ours, or known) opens no tab; the first that is news does
+                opener = next(
+                    (
+                        k
+                        for k, i in enumerate(indices)
+                        if not archived
+                        or not (messages[i].outgoing or (fresh is not None and not fresh[i]))
+                    ),
+                    None,
+                )
+                if opener is None:
+                    continue
+                indices = indices[opener:]
+                await self._main.open_conversation(peer, focus=False)
+                await self._fill_from_history(peer)
+            view = self._view(peer)
+            news: list[ChatMessage] = []
+            for i in indices:
+                message = messages[i]
+                added = view is not None and view.add_message(message, self._sender_name(message))
+                if fresh is None:
+                    shown[i] = added
+                if shown[i] and not message.outgoing:
+                    news.append(message)
+            if news:
+                await self._arrived(peer, news, archived=archived)
+        return shown
+
+    async def _store(self, messages: list[ChatMessage]) -> list[bool | None] | None:
+        """Store ``messages`` in one transaction; per message, whether it was new, or
+        ``None`` if it could not be stored (``None`` for all: there is no history).
+        Should the transaction fail, each one is tried alone: one bad message must
+        not keep the others from being kept."""
+        history = self._history
+        if history is None:
+            return None
+        try:
+            return list(await history.add_many(self.account, messages))
+        except Exception:
+            if len(messages) == 1:
+                raise
+            log.exception("storing %d messages at once failed; one by one", len(messages))
+        stored: list[bool | None] = []
+        for message in messages:
+            try:
+                stored.append(await history.add(self.account, message))
+            except Exception:
+                log.exception("storing message %r failed", message.id)
+                stored.append(None)
+        return stored
+
+    async def _arrived(self, peer: str, news: list[ChatMessage], *, archived: bool) -> None:
+        """New messages from ``peer`` (oldest first) were shown: unread and a toast
+        when its tab is not the one open, else read (the mark persists)."""
+        if self._main.tabs.active_peer != peer:
+            self._add_unread(peer, len(news))
+            if not archived:
+                self._alert(peer, news)
+        elif self._history is not None:
+            # read as it arrives in the open tab: not unread at the next start
+            newest = max(reversed(news), key=lambda m: m.timestamp)  # ties: the last stored
+            await self._history.mark_read(self.account, peer, newest.id)
+
+    def _add_unread(self, peer: str, count: int) -> None:
+        self._unread[peer] = self._unread.get(peer, 0) + count
+        self._main.roster.set_unread(peer, self._unread[peer])
+        self._main.tabs.set_unread(peer, self._unread[peer])
+
+    def _alert(self, peer: str, news: list[ChatMessage]) -> None:
+        """A toast (and the bell) for ``news``: at once, or summed up a few seconds later
+        if ``peer`` had one just now (``ToastGate``)."""
+        summary = self._toasts.offer(peer, len(news), news[-1].body)
+        if summary is not None:
+            self._toast(peer, summary)
+        elif (delay := self._toasts.timer(peer)) is not None:
+            self.set_timer(delay, partial(self._release_toast, peer))
+
+    def _release_toast(self, peer: str) -> None:
+        summary = self._toasts.release(peer)
+        if summary is not None and self._main.tabs.active_peer != peer:
+            self._toast(peer, summary)
+
+    def _toast(self, peer: str, summary: Summary) -> None:
+        name = render.clean_identity(self._main.roster.display_name(peer))
+        title = name if summary.count == 1 else f"{name}: {summary.count:,} new messages"
+        self.notify(render.clean_body(summary.last)[:200], title=title, markup=False)
         if self._bell:
             self.bell()
 
@@ -126,6 +227,11 @@ class MessagingFlows(RosterFlows):
             await self._correct(message.peer, message.id, message.body, message.sender)
             return
         await self._store_and_show(message)
+
+    async def _ev_messages(self, events: list[ev.SessionEvent]) -> None:
+        """A run of messages (none a correction) that arrived together: see ``batchable``."""
+        messages = [e.message for e in events if isinstance(e, ev.MessageReceived | ev.MessageSent)]
+        await self._store_and_show_many(messages)
 
     # -------------------------------------------------------- sending
     async def on_main_screen_send_requested(self, event: MainScreen.SendRequested) -> None:
@@ -218,16 +324,16 @@ class MessagingFlows(RosterFlows):
     # -------------------------------------------------------- archive
     async def _ev_archive(self, event: ev.ArchiveFetched) -> None:
         session = self.session
-        for message in event.messages:
-            if message.edited:
-                await self._correct(message.peer, message.id, message.body, message.sender)
+        run: list[ChatMessage] = []
+        for message in (*event.messages, None):  # None: the end, store what is left
+            if message is not None and not message.edited:
+                run.append(message)
                 continue
-            fresh = await self._store_and_show(message, archived=True)
-            if not fresh and message.outgoing and self._history is not None:
-                # the archive proves our pending message reached the server
-                await self._ev_message_state(
-                    ev.MessageStateChanged(message.peer, message.id, Delivery.SENT)
-                )
+            if run:
+                await self._store_archived(run)
+                run = []
+            if message is not None:  # a correction: after what it corrects
+                await self._correct(message.peer, message.id, message.body, message.sender)
         if event.peer is None:  # login catch-up: continue until the archive says done
             if not event.complete and event.last_id and session is not None:
                 session.fetch_archive(None, after_id=event.last_id)
@@ -235,6 +341,17 @@ class MessagingFlows(RosterFlows):
                 self._catching_up = False
         elif event.complete:
             self._archive_exhausted.add(event.peer)
+
+    async def _store_archived(self, messages: list[ChatMessage]) -> None:
+        fresh = await self._store_and_show_many(messages, archived=True)
+        if self._history is None:
+            return
+        for message, new in zip(messages, fresh, strict=True):
+            if not new and message.outgoing:
+                # the archive proves our pending message reached the server
+                await self._ev_message_state(
+                    ev.MessageStateChanged(message.peer, message.id, Delivery.SENT)
+                )
 
     async def on_chat_view_top_reached(self, event: ChatView.TopReached) -> None:
         """Older messages: from the database first, then from the server archive."""
@@ -267,6 +384,8 @@ class MessagingFlows(RosterFlows):
     def on_tabbed_content_tab_activated(self, event: Any) -> None:
         super().on_tabbed_content_tab_activated(event)
         peer = self._main.tabs.active_peer
+        if peer is not None:
+            self._toasts.forget(peer)  # being read: no summary toast for it
         view = self._view(peer) if peer else None
         if peer is not None and self._history is not None and view is not None and view.messages:
             self.run_worker(

@@ -11,9 +11,9 @@ the server or the account speaking: a ``ServerNotice``, never a chat line
 Ids: every chat message we send has ``id`` = ``<origin-id id>`` = the
 ``ChatMessage.id``, so the same message seen live, as a carbon, from the
 archive or re-sent after a reconnect is one message. We remember which peer
-each id went to for the whole session: a receipt counts only from that peer,
-a server ack (XEP-0198 ``stanza_acked``) makes it SENT, an error bounce
-from that peer FAILED.
+each id went to (the last ``SENT_KEPT`` of the session): a receipt counts
+only from that peer, a server ack (XEP-0198 ``stanza_acked``) makes it SENT,
+an error bounce from that peer FAILED.
 
 Corrections: a contact's correction is reported with its sender; only the app
 (with the stored history) can check that the original is theirs. The session
@@ -59,6 +59,8 @@ _HANDLER = "xmpptui-messages"
 _SM_ACK_REQUEST = "<r xmlns='urn:xmpp:sm:3'/>"
 # Ids of stanzas whose bounces are not worth a sentence (typing, receipts).
 _QUIET = ("cs-", "rcpt-")
+#: Ids of our messages remembered (receipts, acks, bounces come soon; memory stays bounded).
+SENT_KEPT = 10_000
 #: What our server or account may tell us (announcements, MOTD, account notices).
 _NOTICE_TYPES = ct.CHAT_TYPES | {"headline"}
 
@@ -124,7 +126,7 @@ class Messaging:
         client = self._connected()
         if client is None:
             return message  # the app keeps it and sends it again once online
-        self._sent[message.id] = _Outgoing(peer, Delivery.PENDING)
+        self._remember(message.id, _Outgoing(peer, Delivery.PENDING))
         client.send(_chat(client, peer, message.id, body, receipt=True))
         _request_ack(client)
         self._emit(MessageSent(message))
@@ -217,8 +219,16 @@ class Messaging:
             self._emit(MessageCorrected(peer, facts.replaces, facts.body, self._own))
             return
         message = ct.outgoing_message(facts, self._own)
-        self._sent.setdefault(message.id, _Outgoing(peer, Delivery.SENT))
+        if message.id not in self._sent:
+            self._remember(message.id, _Outgoing(peer, Delivery.SENT))
         self._emit(MessageSent(message))
+
+    def _remember(self, message_id: str, outgoing: _Outgoing) -> None:
+        sent = self._sent
+        sent.pop(message_id, None)  # (re-sent: now the newest)
+        sent[message_id] = outgoing
+        if len(sent) > SENT_KEPT:
+            del sent[next(iter(sent))]  # the oldest
 
     def _send_receipt(self, facts: ct.MessageFacts) -> None:
         client = self._connected()

@@ -38,6 +38,16 @@ from xmpptui.ui.widgets.chat_model import ChatModel
 
 FRAME = 1 / 60
 """At most one relayout per this many seconds."""
+STREAM_FRAME = 0.25
+"""While changes keep coming, at most one relayout per this many seconds (a flood of
+messages cannot be read at sixty frames a second, and each redraw of a tab costs the
+screen's compositing: the loop stays free for the keys typed meanwhile) ..."""
+QUIET = 0.08
+"""... or sooner, once no change came for this many seconds (the end of a burst)."""
+STRIPS = 256
+"""Drawn rows kept (a Textual ``Strip`` weighs about a kilobyte): several screens."""
+_STREAM = 1 / 12  # a change this soon after a relayout continues a stream ...
+_STREAK = 4  # ... and this many such changes in a row make one
 
 _STYLE_CLASSES = {
     "time": "chat-view--time", "own": "chat-view--own", "peer": "chat-view--peer",
@@ -94,7 +104,9 @@ class ChatCanvas(ScrollView):
         self._pending_scroll: str | None = None
         self._dirty = self._flush_pending = False
         self._last_flush = 0.0
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._streak = 0  # changes in a row that came soon after a relayout
+        self._last_change = 0.0
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIPS)
         self._styles: dict[str, Style] = {}
 
     def rendered_lines(self) -> list[str]:
@@ -108,15 +120,30 @@ class ChatCanvas(ScrollView):
 
     # ------------------------------------------------------------ layout
     def changed(self) -> None:
-        """The model changed: lay out again at the next frame (once per frame)."""
+        """The model changed: lay out again at the next frame (once per frame; while
+        changes keep coming, see ``STREAM_FRAME`` and ``QUIET``)."""
         self._dirty = True
-        if not self._flush_pending:
-            self._flush_pending = True
-            delay = self._last_flush + FRAME - monotonic()
-            if delay > 0:
-                self.set_timer(delay, self._flush)
-            else:
-                self.call_later(self._flush)
+        now = self._last_change = monotonic()
+        if self._flush_pending:
+            return
+        self._flush_pending = True
+        since = now - self._last_flush
+        self._streak = self._streak + 1 if since < _STREAM else 0
+        if self._streak >= _STREAK:
+            self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
+        elif since < FRAME:
+            self.set_timer(FRAME - since, self._flush)
+        else:
+            self.call_later(self._flush)
+
+    def _paced(self) -> None:
+        """In a stream: relayout once it paused, or once a ``STREAM_FRAME`` has passed."""
+        now = monotonic()
+        due = min(self._last_change + QUIET, self._last_flush + STREAM_FRAME)
+        if now >= due - 0.001:
+            self._flush()
+        else:
+            self.set_timer(due - now, self._paced)
 
     def _flush(self) -> None:
         self._flush_pending = False
@@ -127,9 +154,14 @@ class ChatCanvas(ScrollView):
         self._last_flush = monotonic()
         self.relayout_count += 1
         model = self.model
-        total = model.layout(width)
-        self.virtual_size = Size(width, total)
-        self._scroll_update(self.virtual_size)
+        size = Size(width, model.layout(width))
+        if size != self.virtual_size:
+            # Not ``self.virtual_size = size``: that reactive asks for a layout of the
+            # whole screen (and a full repaint) on every growth. The rows are ours
+            # alone; only a scrollbar appearing or going needs the screen's layout,
+            # and ``_scroll_update`` asks for that itself (``show_vertical_scrollbar``).
+            self.set_reactive(ChatCanvas.virtual_size, size)
+            self._scroll_update(size)
         first = model.entry(0).key if len(model) else None
         if first != self._first_key:
             self._first_key, self._top_armed = first, True
@@ -191,7 +223,7 @@ class ChatCanvas(ScrollView):
             self.changed()  # drawn at the old width until the relayout, a frame away
         index, k = model.locate(y + int(self.scroll_offset.y))
         if index < 0:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("@base"))
         entry = model.entry(index)
         separator, grouped = model.flags(index)
         cursor = self.has_focus and entry.key == self._selected and not (separator and k == 0)
@@ -205,7 +237,7 @@ class ChatCanvas(ScrollView):
         return strip
 
     def _strip(self, line: lay.Line, width: int, cursor: bool) -> Strip:
-        base = self.rich_style
+        base = self._style("@base")
         over = self._style("@cursor") if cursor else None
         segments = []
         for text, name in line:
@@ -222,6 +254,8 @@ class ChatCanvas(ScrollView):
                     style = Style.parse(name[1:]) if name[1:] else Style()
                 except StyleSyntaxError:  # a notice style is the app's, but be lenient
                     style = Style()
+            elif name == "@base":  # ``rich_style`` walks every ancestor: once, not per line
+                style = self.rich_style
             elif name == "@cursor":
                 style = self.get_component_rich_style("chat-view--cursor", partial=True)
             elif name in _STYLE_CLASSES:

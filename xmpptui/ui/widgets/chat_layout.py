@@ -25,6 +25,7 @@ URLs are styled (``url``) but stay plain text: no link, nothing opens.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, TypeAlias
 
@@ -139,13 +140,45 @@ def wrap(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     start = 0
     for para in text.split("\n"):
         end = start + len(para)
-        if cell_len(para) <= width:
+        plain = para.isascii() and para.isprintable()  # one cell per character
+        if (len(para) if plain else cell_len(para)) <= width:
             ranges.append((start, end))
+        elif plain and not para.startswith(" "):
+            _wrap_plain(text, start, end, width, rest, ranges)
         else:
             _wrap_paragraph(text, start, end, width, rest, ranges)
         width = rest
         start = end + 1
     return ranges
+
+
+def _wrap_plain(
+    text: str, start: int, end: int, width: int, rest: int, out: list[tuple[int, int]]
+) -> None:
+    """``_wrap_paragraph`` for printable ASCII not starting with a space (the common
+    case), by index arithmetic: a line breaks before the first word that ends past
+    it, and a word longer than a line is cut every ``width`` characters."""
+    line_start = start
+    while end - line_start > width:
+        limit = line_start + width
+        if text[limit] == " ":  # every word up to here fits: break before the next one
+            word = limit
+            while word < end and text[word] == " ":
+                word += 1
+            if word == end:
+                break
+            out.append((line_start, word))
+            line_start = word
+        else:
+            word = text.rfind(" ", line_start, limit) + 1
+            if word > line_start:  # the word across the edge goes to the next line
+                out.append((line_start, word))
+                line_start = word
+            else:  # it is longer than a line: cut it
+                out.append((line_start, limit))
+                line_start = limit
+        width = rest
+    out.append((line_start, end))
 
 
 def _wrap_paragraph(
@@ -195,6 +228,32 @@ def _styled(text: str, start: int, end: int, urls: list[tuple[int, int]], style:
     return tuple(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where the lines of a body break (``body_lines`` draws it, ``body_height`` counts)."""
+
+    ranges: list[tuple[int, int]]
+    indent: int
+    hidden: int  # lines left out (collapsed)
+
+
+def _plan(text: str, prefix_cells: int, width: int, tail: str, collapse: bool) -> _Plan | None:
+    """``None`` when the body and tail fit beside the prefix on one line."""
+    if "\n" not in text and prefix_cells + _cells(text) + _cells(tail) <= width:
+        return None
+    fits_beside = width - prefix_cells >= MIN_BODY
+    indent = prefix_cells if fits_beside else min(prefix_cells, TIME_CELLS)
+    ranges = wrap(text, width - prefix_cells if fits_beside else 0, width - indent)
+    hidden = len(ranges) - COLLAPSED_LINES if collapse else 0
+    if hidden > 0:
+        ranges = ranges[:COLLAPSED_LINES]
+    return _Plan(ranges, indent, max(hidden, 0))
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
 def body_lines(
     text: str,
     prefix: Line,
@@ -207,31 +266,48 @@ def body_lines(
 ) -> list[Line]:
     """Lay out ``text`` after ``prefix`` in ``width`` cells with a hanging indent,
     ``tail`` (a marker) after the last line, collapsed when ``collapse``."""
-    prefix_cells = sum(cell_len(t) for t, _ in prefix)
-    if "\n" not in text and prefix_cells + cell_len(text) + cell_len(tail) <= width:
+    plan = _plan(text, sum(_cells(t) for t, _ in prefix), width, tail, collapse)
+    if plan is None:
         urls = find_urls(text)
         return [(*prefix, *_styled(text, 0, len(text), urls, style), *_tail(tail, tail_style))]
-    fits_beside = width - prefix_cells >= MIN_BODY
-    indent = prefix_cells if fits_beside else min(prefix_cells, TIME_CELLS)
-    ranges = wrap(text, width - prefix_cells if fits_beside else 0, width - indent)
     urls = find_urls(text) if "." in text or ":" in text else []
-    pad: Part = (" " * indent, "")
-    hidden = len(ranges) - COLLAPSED_LINES if collapse else 0
-    if hidden > 0:
-        ranges = ranges[:COLLAPSED_LINES]
+    pad: Part = (" " * plan.indent, "")
     lines = [
         (*(prefix if i == 0 else (pad,)), *_styled(text, s, e, urls, style))
-        for i, (s, e) in enumerate(ranges)
+        for i, (s, e) in enumerate(plan.ranges)
     ]
-    if hidden > 0:
-        lines.append((pad, (f"… [{hidden} more lines — enter/e to expand]", "more")))
+    if plan.hidden:
+        lines.append((pad, _more(plan.hidden)))
     if tail:
         last = lines[-1]
-        if sum(cell_len(t) for t, _ in last) + cell_len(tail) <= width:
+        if sum(_cells(t) for t, _ in last) + _cells(tail) <= width:
             lines[-1] = (*last, (tail, tail_style))
         else:
             lines.append((pad, (tail.lstrip(), tail_style)))
     return lines
+
+
+def body_height(
+    text: str, prefix_cells: int, width: int, *, tail: str = "", collapse: bool = False
+) -> int:
+    """``len(body_lines(...))`` for a prefix of ``prefix_cells`` cells, without drawing."""
+    plan = _plan(text, prefix_cells, width, tail, collapse)
+    if plan is None:
+        return 1
+    height = len(plan.ranges) + (plan.hidden > 0)
+    if tail:
+        if plan.hidden:
+            last = plan.indent + _cells(_more(plan.hidden)[0])
+        else:
+            start, end = plan.ranges[-1]
+            beside = prefix_cells if len(plan.ranges) == 1 else plan.indent
+            last = beside + _cells(text[start:end].rstrip())
+        height += last + _cells(tail) > width
+    return height
+
+
+def _more(hidden: int) -> Part:
+    return (f"… [{hidden} more lines — enter/e to expand]", "more")
 
 
 def _tail(tail: str, style: str) -> Line:
@@ -257,6 +333,15 @@ def message_lines(
         tail_style=tail_style,
         collapse=collapse,
     )
+
+
+def message_height(message: ChatMessage, name_cells: int, width: int, *, expanded: bool) -> int:
+    """``len(message_lines(...))`` (the same whether grouped or not), without drawing:
+    the prefix is ``HH:MM name: `` (``name_cells`` for the name)."""
+    collapse = not expanded and is_large(message.body)
+    prefix_cells = TIME_CELLS + name_cells + 2
+    body = display_body(message.body)
+    return body_height(body, prefix_cells, width, tail=suffix(message), collapse=collapse)
 
 
 def notice_lines(text: str, style: str, when: datetime, width: int) -> list[Line]:

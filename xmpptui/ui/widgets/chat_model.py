@@ -41,7 +41,7 @@ from xmpptui.ui.widgets.chat_layout import Line
 GROUP_GAP: Final = 5 * 60.0
 """Messages of one sender less than this many seconds apart share one sender label."""
 
-LAYOUT_CACHE: Final = 1024
+LAYOUT_CACHE: Final = 256  # laid-out entries kept: several screens
 _RANK: Final = {Delivery.PENDING: 0, Delivery.SENT: 1, Delivery.DELIVERED: 2}
 _ts = attrgetter("ts")
 
@@ -279,5 +279,13 @@ class ChatModel:
 
     def _height(self, entry: Entry, width: int) -> int:
         if entry.h_width != width:
-            entry.h_width, entry.h = width, len(self._build(entry, width, False))
+            message = entry.message
+            entry.h = (
+                len(self._build(entry, width, False))
+                if message is None
+                else lay.message_height(
+                    message, cell_len(entry.name), max(width, 1), expanded=entry.expanded
+                )
+            )
+            entry.h_width = width
         return entry.h
