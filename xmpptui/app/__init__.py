@@ -25,8 +25,9 @@ from xmpptui.app.account import (
     Registrar,
     SessionFactory,
 )
+from xmpptui.app.archive import ArchiveFlows
 from xmpptui.app.bursts import ToastGate, freeze_heap_after_next_collection, runs
-from xmpptui.app.messaging import MessagingFlows, batchable
+from xmpptui.app.messaging import batchable
 from xmpptui.app.xmlconsole import XmlConsoleFlows
 from xmpptui.models import (
     ConnectionState,
@@ -43,7 +44,7 @@ from xmpptui.xmpp.api import Session
 log = logging.getLogger(__name__)
 
 
-class XmppTuiApp(XmlConsoleFlows, MessagingFlows):
+class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
     """The xmpptui application for one account."""
 
     TITLE = "xmpptui"

@@ -1,4 +1,5 @@
-"""Messaging flows of the app: nothing lost, history, archive, states, search.
+"""Messaging flows of the app: nothing lost, history, states, search (the server
+archive and paging back are in ``archive``).
 
 Part of the app coordinator (which alone may cross layers): ``XmppTuiApp``
 inherits these. The rules:
@@ -9,9 +10,8 @@ inherits these. The rules:
 - every message is stored first, then shown; the history's answer ("new or
   not") decides what counts as unread, so carbons, archive and offline copies
   of one message are shown once;
-- at login the server archive (MAM) is caught up page by page from the newest
-  archive id we have; scrolling to the top loads older messages from the
-  database, then from the server archive.
+- at login the catch-up with the server archive (MAM) starts from the newest
+  archive id we have (``archive.ArchiveFlows`` carries it on).
 """
 
 from __future__ import annotations
@@ -320,59 +320,6 @@ class MessagingFlows(RosterFlows):
         peer = self._main.tabs.active_peer
         if peer is not None and self.session is not None and self.session.online:
             self.session.send_chat_state(peer, event.state)
-
-    # -------------------------------------------------------- archive
-    async def _ev_archive(self, event: ev.ArchiveFetched) -> None:
-        session = self.session
-        run: list[ChatMessage] = []
-        for message in (*event.messages, None):  # None: the end, store what is left
-            if message is not None and not message.edited:
-                run.append(message)
-                continue
-            if run:
-                await self._store_archived(run)
-                run = []
-            if message is not None:  # a correction: after what it corrects
-                await self._correct(message.peer, message.id, message.body, message.sender)
-        if event.peer is None:  # login catch-up: continue until the archive says done
-            if not event.complete and event.last_id and session is not None:
-                session.fetch_archive(None, after_id=event.last_id)
-            else:
-                self._catching_up = False
-        elif event.complete:
-            self._archive_exhausted.add(event.peer)
-
-    async def _store_archived(self, messages: list[ChatMessage]) -> None:
-        fresh = await self._store_and_show_many(messages, archived=True)
-        if self._history is None:
-            return
-        for message, new in zip(messages, fresh, strict=True):
-            if not new and message.outgoing:
-                # the archive proves our pending message reached the server
-                await self._ev_message_state(
-                    ev.MessageStateChanged(message.peer, message.id, Delivery.SENT)
-                )
-
-    async def on_chat_view_top_reached(self, event: ChatView.TopReached) -> None:
-        """Older messages: from the database first, then from the server archive."""
-        peer = event.peer
-        view = self._view(peer)
-        if view is None or self._history is None:
-            return
-        oldest = view.messages[0] if view.messages else None
-        older = (
-            await self._history.older(self.account, peer, oldest.id, HISTORY_ON_OPEN)
-            if oldest is not None
-            else await self._history.recent(self.account, peer, HISTORY_ON_OPEN)
-        )
-        if older:
-            view.add_messages(older, self._name_of)
-            return
-        session = self.session
-        if peer in self._archive_exhausted or session is None or not session.online:
-            return
-        before = await self._history.oldest_stanza_id(self.account, peer)
-        session.fetch_archive(peer, before_id=before)
 
     def on_chat_view_open_url_requested(self, event: ChatView.OpenUrlRequested) -> None:
         # Opening is explicit and goes through the terminal's own handling: we only
