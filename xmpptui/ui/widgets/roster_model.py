@@ -274,9 +274,6 @@ class RosterModel:
         self._dirty(name)
         return collapsed
 
-    def is_collapsed(self, name: str) -> bool:
-        return name in self._collapsed
-
     # ---------------------------------------------------------------- rows
     def rows(self) -> list[Row]:
         """The visible rows, top to bottom (all made: for tests; the widget uses ``view``)."""
