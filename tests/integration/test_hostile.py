@@ -8,7 +8,6 @@ forgeries were going to cause is out too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,21 +27,9 @@ ROSTER = (
 
 
 @pytest.fixture
-async def hostile(tmp_path: Path) -> AsyncIterator[HostileServer]:
-    async with HostileServer(tmp_path) as server:
-        server.roster_items = ROSTER
-        yield server
-
-
-@pytest.fixture
-async def logged_in(hostile: HostileServer) -> AsyncIterator[Recorder]:
-    """Our session, online on the hostile server with Bob and Mallory in the roster."""
-    recorder = Recorder(XmppSession(hostile.settings(ME), timing=FAST))
-    await recorder.session.start()
-    await recorder.wait_for(ev.SessionStarted)
-    await recorder.wait_for(ev.RosterReceived)
-    yield recorder
-    await recorder.close()
+def roster() -> str:
+    """Bob and Mallory (``hostile`` and ``logged_in`` come from ``conftest``)."""
+    return ROSTER
 
 
 def chat(sender: str | None, body: str, extra: str = "", kind: str = "chat", id: str = "") -> str:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import keyring
@@ -45,21 +44,8 @@ ROSTER = "<item jid='bob@localhost' name='Bob' subscription='both'/>"
 
 
 @pytest.fixture
-async def hostile(tmp_path: Path) -> AsyncIterator[HostileServer]:
-    async with HostileServer(tmp_path) as server:
-        server.roster_items = ROSTER
-        yield server
-
-
-@pytest.fixture
-async def logged_in(hostile: HostileServer) -> AsyncIterator[Recorder]:
-    """Our session, online on the hostile server with Bob in the roster."""
-    recorder = Recorder(XmppSession(hostile.settings(ME), timing=FAST))
-    await recorder.session.start()
-    await recorder.wait_for(ev.SessionStarted)
-    await recorder.wait_for(ev.RosterReceived)
-    yield recorder
-    await recorder.close()
+def roster() -> str:
+    return ROSTER  # Bob only
 
 
 def slixmpp_roster(rec: Recorder) -> tuple[dict[str, Any], Any]:
