@@ -54,6 +54,8 @@ ROWS: tuple[Row, ...] = (
     Row("  … last on screen (absolute)", "burst.burst_screen_s",
         bare="metric:burst.bare_s"),
     Row("  … last stored in SQLite", "burst.burst_stored_s"),
+    Row("  … Prosody's CPU meanwhile", "burst.burst_prosody_cpu_s",
+        bare="metric:burst.bare_prosody_cpu_s"),
     Row("CPU for that burst", "burst.burst_cpu_s", limit=1.2, target="≤ 1.2 s",
         profanity="8.6 s", poezio="1.9 s", bare="metric:burst.bare_cpu_s"),
     Row("key echo while the burst arrives, p95", "typing.echo_s", stat="p95", unit="ms",

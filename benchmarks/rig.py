@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import secrets
 import shlex
@@ -134,10 +135,13 @@ class Helper:
 class Bench:
     """The whole rig; use as a context manager."""
 
-    def __init__(self, work: Path, plan: Plan, *, transcripts: bool = False) -> None:
+    def __init__(
+        self, work: Path, plan: Plan, *, transcripts: bool = False, profile: bool = False
+    ) -> None:
         self.work = work
         self.plan = plan
         self.transcripts = transcripts
+        self.profile = profile
         self.password = secrets.token_urlsafe(18)
         self.password_file = work / "password"
         self.server = ProsodyServer(work / "prosody")
@@ -236,8 +240,10 @@ class Bench:
             database.chmod(0o600)
         else:
             History.open(database).close()
+        # --profile: cProfile, switched on by the scenario around what it times
+        module = "benchmarks.profiled" if self.profile else "xmpptui"
         argv = [
-            sys.executable, "-m", "xmpptui", self.population.jid(user),
+            sys.executable, "-m", module, self.population.jid(user),
             "--host", self.server.host, "--port", str(self.server.port),
             "--ca-file", str(self.server.ca_file),
             "--password-command", f"cat {shlex.quote(str(self.password_file))}",
@@ -247,6 +253,11 @@ class Bench:
         app = PtyApp(argv, env=env, cwd=state, columns=COLUMNS, lines=LINES, transcript=transcript)
         self.apps.append(app)
         return app, database
+
+    def profiling(self, app: PtyApp, on: bool) -> None:
+        """With ``--profile``: switch the app's profiler on, or off (writing ``app.prof``)."""
+        if self.profile:
+            os.kill(app.pid, signal.SIGUSR1 if on else signal.SIGUSR2)
 
     def finish(self, app: PtyApp) -> None:
         """Quit the app (ctrl+q, then signals) and forget it."""

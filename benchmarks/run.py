@@ -12,6 +12,7 @@ a Markdown fragment for the README.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -65,7 +66,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--transcripts", action="store_true", help="save each app's raw terminal output"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each app while it is timed (apps/*/app.prof in the kept work dir; slower)",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        args.keep = True
     if args.quick:
         args.runs = 1
     if args.idle_seconds is None:
@@ -98,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures: list[str] = []
     phases: dict[str, Any] = {}
     try:
-        with Bench(work, plan, transcripts=args.transcripts) as bench:
+        with Bench(work, plan, transcripts=args.transcripts, profile=args.profile) as bench:
             bench.setup(log)
             _warm_up(bench)
             for run in range(1, args.runs + 1):
@@ -167,7 +175,11 @@ def _brief(value: float | list[float]) -> str:
 
 
 def _warm_up(bench: Bench) -> None:
-    """One unmeasured start-up: compiled bytecode, page cache and Prosody warm."""
+    """Bytecode written (an installed app has it; ``PYTHONDONTWRITEBYTECODE`` in the
+    environment would otherwise make every launch compile xmpptui again), then one
+    unmeasured start-up: page cache and Prosody warm."""
+    compileall.compile_dir(Path(SOURCE_ROOT) / "xmpptui", quiet=1)
+    compileall.compile_dir(Path(SOURCE_ROOT) / "benchmarks", quiet=1)
     log("warm-up start-up (not measured)…")
     try:
         scenarios.startup_500(bench, 0, 0)

@@ -116,6 +116,7 @@ def startup_5000(bench: Bench, run: int) -> Metrics:
         pressed = app.key("f")
         metrics["filter_open_s"] = box.wait(KEY_TIMEOUT, "the filter box (f)") - pressed
         _settle(app, "the filter box")
+        bench.profiling(app, True)
         latencies: list[float] = []
         for step, char in enumerate(fx.FILTER_TEXT, start=1):
             witness = app.expect(fx.witness(step))
@@ -124,6 +125,7 @@ def startup_5000(bench: Bench, run: int) -> Metrics:
                 witness.wait(KEY_TIMEOUT, f"“{fx.witness(step)}” after filter key {step}") - pressed
             )
             time.sleep(FILTER_PACING)  # typing pace
+        bench.profiling(app, False)
         metrics["filter_key_s"] = latencies
         return metrics
     finally:
@@ -151,6 +153,12 @@ def _stored(database: Path, msg_id: str, timeout: float) -> float:
         db.close()
 
 
+def _server_cpu(bench: Bench) -> float:
+    """CPU seconds Prosody has used so far (to see what a client costs the server)."""
+    pid = bench.server.pid
+    return cpu(pid).total if pid is not None else 0.0
+
+
 def _burst(bench: Bench, sender: Helper, to_user: str, tag: str) -> dict[str, float]:
     """Have ``sender`` send the burst; returns its start/queued/acked moments."""
     sender.tell(burst=bench.population.jid(to_user), count=bench.plan.burst_size, tag=tag)
@@ -170,12 +178,15 @@ def burst(bench: Bench, run: int) -> Metrics:
         _open_tab(app, bench.population.jid(fx.burst_user(user)), fx.BURST_NAME)
         _settle(app, "the screen after opening the tab")
         on_screen = app.expect(last_body[:40])
-        cpu_before = cpu(app.pid)
+        bench.profiling(app, True)
+        cpu_before, server_before = cpu(app.pid), _server_cpu(bench)
         sent = _burst(bench, sender, user, tag)
         shown = on_screen.wait(120, f"the last burst message ({last_id})")
         stored = _stored(database, last_id, 120)
         _settle(app, "the screen after the burst")
         cpu_after, mem = cpu(app.pid), memory(app.pid)
+        bench.profiling(app, False)
+        metrics["burst_prosody_cpu_s"] = _server_cpu(bench) - server_before
         app_s = shown - sent["start"]
         metrics.update(
             burst_screen_s=app_s,
@@ -192,10 +203,11 @@ def burst(bench: Bench, run: int) -> Metrics:
     sender = bench.sender(bare_user)
     receiver = bench.receiver(bare_user, bare_tag, size)
     try:
-        cpu_before = cpu(receiver.pid)
+        cpu_before, server_before = cpu(receiver.pid), _server_cpu(bench)
         sent = _burst(bench, sender, bare_user, bare_tag)
         got = receiver.answer("last", 120, "the last message at the bare receiver")
         cpu_after, mem = cpu(receiver.pid), memory(receiver.pid)
+        metrics["bare_prosody_cpu_s"] = _server_cpu(bench) - server_before
         bare_s = got["last"] - sent["start"]
         metrics.update(
             bare_s=bare_s,
@@ -226,6 +238,7 @@ def typing(bench: Bench, run: int) -> Metrics:
         last = app.expect(burst_body(tag, size)[:40])
         # Any burst message: a batched frame may already have scrolled past the first one.
         first = app.expect(re.compile(re.escape(tag) + r"-\d{4} "))
+        bench.profiling(app, True)
         sender.tell(burst=bench.population.jid(user), count=size, tag=tag)
         first.wait(60, "the first burst messages")
         latencies: list[float] = []
@@ -239,6 +252,7 @@ def typing(bench: Bench, run: int) -> Metrics:
                 latencies.append(echoed - pressed)
             time.sleep(KEY_PACING)  # typing pace
         shown = last.wait(120, "the last burst message")
+        bench.profiling(app, False)
         sent = sender.answer("start", 120, "the end of the burst")
         if not latencies:
             raise BenchError("the burst ended before any key could be typed")
@@ -261,6 +275,7 @@ def history(bench: Bench, run: int, scroll_back: int = 5000) -> Metrics:
     try:
         metrics = _start(bench, app)
         _settle(app, "the screen after start-up")
+        bench.profiling(app, True)
         _type_command(app, f"/msg {bench.population.jid(fx.HISTORY_PEER)}")
         newest = app.expect(fx.history_marker(size))
         pressed = app.key("enter")
@@ -276,6 +291,7 @@ def history(bench: Bench, run: int, scroll_back: int = 5000) -> Metrics:
         closed.wait(KEY_TIMEOUT, "the conversation after closing the search (escape)")
         _settle(app, "the conversation after the search")
         metrics.update(_scroll(app, size - scroll_back))
+        bench.profiling(app, False)
         return metrics
     finally:
         bench.finish(app)
