@@ -154,6 +154,32 @@ async def test_server_ack_marks_a_message_sent(new_account, run_session) -> None
     assert [e.state for e in rec.of(ev.MessageStateChanged)] == [Delivery.SENT]
 
 
+async def test_disco_announces_what_we_handle(
+    prosody, new_account, run_session, xmpp_client
+) -> None:
+    """Peers learn from disco#info what we speak (we handle these stanzas ourselves,
+    without slixmpp's plugins for them) and that we are a text-mode client."""
+    alice, bob = new_account("alice"), new_account("bob")
+    await befriend(prosody, alice, bob)
+    await online(run_session, alice)
+    bob_client = await xmpp_client(bob)
+    info = await bob_client.plugin["xep_0030"].get_info(
+        jid=f"{alice.jid}/{OUR_RESOURCE}", timeout=10
+    )
+    features = set(info["disco_info"]["features"])
+    assert {
+        "urn:xmpp:carbons:2",
+        "urn:xmpp:forward:0",
+        STATES,
+        "urn:xmpp:receipts",
+        CORRECT,
+        "urn:xmpp:ping",
+        "jabber:iq:version",
+    } <= features
+    identities = {(c, t, n) for c, t, _lang, n in info["disco_info"]["identities"]}
+    assert identities == {("client", "console", "xmpptui")}
+
+
 # ------------------------------------------------------------------ carbons
 async def test_carbons_from_a_second_resource(
     prosody, new_account, run_session, xmpp_client

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +13,9 @@ from typing import Any
 
 from slixmpp import JID, ClientXMPP
 from slixmpp.xmlstream.handler import Callback
-from slixmpp.xmlstream.matcher import StanzaPath
+from slixmpp.xmlstream.handler.base import BaseHandler
+from slixmpp.xmlstream.matcher import MatchXPath, StanzaPath
+from slixmpp.xmlstream.matcher.base import MatcherBase
 
 #: Port conventionally used for direct TLS (XEP-0368) rather than STARTTLS.
 DIRECT_TLS_PORT = 5223
@@ -37,10 +42,61 @@ def set_tls_mode(client: ClientXMPP, port: int | None, direct_tls: bool | None) 
 #: under this with ~15,000 contacts.
 MAX_STANZA_BYTES = 2 * 1024 * 1024
 
+#: Most time one turn of the loop spends parsing received data; what is left
+#: waits for the next turn, after the keys and frames that came meanwhile.
+SLICE_SECONDS = 0.003
+#: Received data is parsed in pieces of at most this many bytes (a few stanzas).
+SLICE_BYTES = 4096
+
 #: Stream errors after which reconnecting by ourselves would be wrong or harmful.
 FATAL_STREAM_ERRORS = frozenset(
     {"conflict", "host-unknown", "not-authorized", "policy-violation", "see-other-host"}
 )
+
+
+_STANZA_NAMES = frozenset({"message", "presence", "iq"})
+_CLIENT_NS = "{jabber:client}"
+
+
+def root_tag(matcher: MatcherBase) -> str | None:
+    """The one top-level element ``matcher`` can match (``{ns}name``), or None when
+    that cannot be told from its criteria (it then sees every stanza)."""
+    if isinstance(matcher, StanzaPath):
+        raw = getattr(matcher, "_raw_criteria", None)
+        if not isinstance(raw, str):
+            return None
+        first = raw.split("/", 1)[0].split("@", 1)[0]
+        return _CLIENT_NS + first if first in _STANZA_NAMES else None
+    if isinstance(matcher, MatchXPath):
+        criteria = getattr(matcher, "_criteria", None)
+        if not isinstance(criteria, str) or not criteria.startswith("{"):
+            return None
+        close = criteria.find("}")
+        if close < 0:
+            return None
+        name, _, _ = criteria[close + 1 :].partition("/")
+        if not name or not all(c.isalnum() or c in "-_." for c in name):
+            return None  # a wildcard, predicate or axis: let it see everything
+        return criteria[: close + 1] + name
+    return None
+
+
+class RootGuard(MatcherBase):  # type: ignore[misc]
+    """A handler's matcher behind a look at the stanza's top-level tag.
+
+    slixmpp tries every stanza against every handler (~25 of them), and a
+    ``StanzaPath`` that does not match parses its criteria a second time: most of
+    the cost of a received message. Most handlers only ever match one kind of
+    top-level element, so the tag comparison settles the rest at once.
+    """
+
+    def __init__(self, tag: str, inner: MatcherBase) -> None:
+        super().__init__(inner)
+        self.tag = tag
+        self.inner = inner
+
+    def match(self, xml: Any) -> bool:
+        return bool(xml.xml.tag == self.tag and self.inner.match(xml))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +133,18 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
         self.register_handler(
             Callback("Roster Update", StanzaPath("iq@type=set/roster"), self._roster_push)
         )
+
+    def register_handler(
+        self,
+        handler: BaseHandler,
+        before: BaseHandler | None = None,
+        after: BaseHandler | None = None,
+    ) -> None:
+        matcher = handler._matcher
+        tag = None if isinstance(matcher, RootGuard) else root_tag(matcher)
+        if tag is not None:
+            handler._matcher = RootGuard(tag, matcher)
+        super().register_handler(handler, before, after)
 
     def _roster_push(self, iq: Any) -> None:
         """Only our own account (or the server on its behalf: no ``from``) pushes roster
@@ -132,7 +200,64 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
         self._element_ended = True
         super()._spawn_event(xml)
 
+    # ----------------------------------------- received data, in slices
+    slice_seconds: float = SLICE_SECONDS
+    _backlog: bytes = b""  # received, not parsed yet (reading is paused meanwhile)
+    _drain_handle: asyncio.Handle | None = None
+    _paused = False
+
     def data_received(self, data: bytes | str) -> None:
+        """Parse what arrived, but give the loop back after ``slice_seconds``: the
+        rest waits for the next turn of the loop (keys and frames go first) and
+        reading pauses meanwhile, so the server holds what comes next."""
+        if self._backlog:  # older data waits: keep the order
+            self._backlog += data if isinstance(data, bytes) else data.encode()
+            return
+        self._digest(data)
+
+    def _digest(self, data: bytes | str) -> None:
+        if isinstance(data, str) or len(data) <= SLICE_BYTES:
+            self._parse(data)
+            return
+        deadline = time.perf_counter() + self.slice_seconds
+        for start in range(0, len(data), SLICE_BYTES):
+            end = start + SLICE_BYTES
+            self._parse(data[start:end])
+            if self.parser is None or self.transport is None:
+                return  # the stream ended or was aborted in this piece
+            if end < len(data) and time.perf_counter() >= deadline:
+                self._backlog = data[end:]
+                self._set_reading(False)
+                self._drain_handle = self.loop.call_soon(self._drain)
+                return
+
+    def _drain(self) -> None:
+        self._drain_handle = None
+        data, self._backlog = self._backlog, b""
+        if data and self.parser is not None:
+            self._digest(data)
+        if not self._backlog:
+            self._set_reading(True)
+
+    def _set_reading(self, on: bool) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing() or self._paused is not on:
+            return
+        self._paused = not on
+        with contextlib.suppress(AttributeError, RuntimeError):
+            if on:
+                transport.resume_reading()
+            else:
+                transport.pause_reading()
+
+    def connection_lost(self, exception: BaseException | None) -> None:
+        self._backlog, self._paused = b"", False
+        if self._drain_handle is not None:
+            self._drain_handle.cancel()
+            self._drain_handle = None
+        super().connection_lost(exception)
+
+    def _parse(self, data: bytes | str) -> None:
         self._element_ended = False
         super().data_received(data)
         if self._element_ended:  # what is still open began inside this chunk

@@ -4,6 +4,7 @@ them, and what the session needs around the link (certificate probe, pings)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,14 +15,27 @@ from slixmpp.exceptions import IqError, IqTimeout
 
 from xmpptui import __version__
 from xmpptui.models import CertificateInfo
+from xmpptui.xmpp import chat_translate as ct
 from xmpptui.xmpp import scram, tls, tls_probe
 from xmpptui.xmpp.client import Timing, XmppClient, set_tls_mode, uses_direct_tls
 from xmpptui.xmpp.events import CertificateRejected, CertificateUntrusted
 
-#: slixmpp plugins every session loads: disco, ping, delayed delivery, blocking, and
-#: for disco to announce them carbons, chat states and corrections (``messaging``
-#: handles the stanzas itself).
-PLUGINS = ("xep_0030", "xep_0199", "xep_0203", "xep_0191", "xep_0280", "xep_0085", "xep_0308")
+#: slixmpp plugins every session loads: disco, ping, delayed delivery, blocking.
+PLUGINS = ("xep_0030", "xep_0199", "xep_0203", "xep_0191")
+
+#: What disco announces besides the plugins' own features. ``messaging`` reads and
+#: writes these stanzas itself, so slixmpp's plugins for them (which would add
+#: seven handlers every incoming stanza is matched against) are not loaded.
+FEATURES = (
+    ct.NS_CARBONS,  # XEP-0280
+    ct.NS_FORWARD,  # XEP-0297, what carbons and archive results wrap
+    ct.NS_CHATSTATES,  # XEP-0085
+    ct.NS_RECEIPTS,  # XEP-0184
+    ct.NS_CORRECT,  # XEP-0308
+)
+
+#: Our disco identity (XEP-0030 registry: a text-mode client), instead of slixmpp's "bot".
+IDENTITY = ("client", "console", "xmpptui")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +92,21 @@ def build_client(
         client.ca_certs = settings.ca_file
     for plugin in PLUGINS:
         client.register_plugin(plugin)
-    # Receipts (XEP-0184): announced; requested and answered by ``messaging``, by its rules.
-    client.register_plugin("xep_0184", {"auto_ack": False, "auto_request": False})
+    client.add_event_handler("session_bind", functools.partial(_announce, client))
     # Stream management: resume after a dropped link when the server allows.
     client.register_plugin("xep_0198", {"allow_resume": True})
     # Answer software-version queries (XEP-0092) as xmpptui; the OS is not disclosed.
     client.register_plugin("xep_0092", {"software_name": "xmpptui", "version": __version__})
     return client
+
+
+def _announce(client: XmppClient, _jid: object) -> None:
+    """Disco identity and features, for the bound JID (as the plugins do on bind)."""
+    disco = client.plugin["xep_0030"]
+    category, kind, name = IDENTITY
+    disco.add_identity(category, kind, name)
+    for feature in FEATURES:
+        disco.add_feature(feature)
 
 
 def unreachable(settings: ConnectionSettings, error: BaseException) -> str:
