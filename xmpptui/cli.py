@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -223,7 +224,16 @@ def pick_account() -> tuple[str, bool] | None:
     return normalize_bare_jid(pick.jid), pick.create
 
 
+#: Textual draws at most ``TEXTUAL_FPS`` frames a second, on a fixed grid: a key
+#: typed just after a frame waited up to 16.7 ms (at its default 60) for the next
+#: slot, whatever the machine's speed. Our widgets pace their own redraws (the
+#: roster at 60/s, a stream of messages at 4/s), so the grid is made fine enough
+#: not to matter; a value set by the user wins.
+FRAME_RATE_CAP = "1000"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)  # before Textual is imported
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

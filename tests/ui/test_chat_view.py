@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from xmpptui.models import ChatMessage, Delivery
+from xmpptui.ui import pace
 from xmpptui.ui.screens.search import SearchHit, SearchScreen
 from xmpptui.ui.widgets.chat_view import ChatView
 
@@ -282,3 +283,43 @@ async def test_100k_messages_and_a_2000_burst_stay_cheap() -> None:
             f"to screen {burst_shown - burst_added:.3f}s"
         )
         assert len(view.messages) == 102_000
+
+
+async def test_a_stream_redraw_waits_for_the_frame_of_a_typed_key(monkeypatch) -> None:
+    """While keys are typed, a due redraw of a stream of messages runs right after the
+    next key's frame (``ui.pace``), never in the way of that key's echo."""
+    monkeypatch.setattr(pace, "_last_key", -1.0)
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view, box = app.view, app.query_one(Input)
+        fill(view, 5)
+        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        pace.key_typed(box)  # the user is typing
+        before = view.relayout_count
+        view._flush_pending = True  # as in a stream: its paced redraw is on the way
+        view.add_message(msg("s1", "streamed", minutes=50), "Bob")
+        view._last_change = view._last_flush = time.monotonic() - 1  # its redraw is due
+        view._paced()
+        await pilot.pause()
+        assert view.relayout_count == before  # held for the next key
+        pace.key_typed(box)
+        await settle(pilot, lambda: view.relayout_count == before + 1)
+        assert "streamed" in "\n".join(screen_rows(view))
+
+
+async def test_a_held_redraw_comes_anyway_when_typing_stops(monkeypatch) -> None:
+    monkeypatch.setattr(pace, "_last_key", -1.0)
+    monkeypatch.setattr(pace, "TYPING_GAP", 0.05)
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        fill(view, 5)
+        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        pace.key_typed(app.query_one(Input))
+        before = view.relayout_count
+        view._flush_pending = True  # as in a stream: its paced redraw is on the way
+        view.add_message(msg("s1", "streamed", minutes=50), "Bob")
+        view._last_change = view._last_flush = time.monotonic() - 1
+        view._paced()
+        assert view.relayout_count == before
+        await settle(pilot, lambda: view.relayout_count == before + 1)  # no key came

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from xmpptui.models import ChatState
+from xmpptui.ui import pace
 from xmpptui.ui.commands import HELP
 from xmpptui.ui.widgets.completion import complete
 from xmpptui.ui.widgets.composer import PLACEHOLDER, Composer
@@ -213,3 +214,18 @@ async def test_the_cursor_does_not_blink() -> None:
     app = Host()
     async with app.run_test():
         assert app.composer.cursor_blink is False
+
+
+async def test_keys_typed_are_reported_to_the_pace_of_big_redraws(monkeypatch) -> None:
+    """Each key hands the redraws waiting for it (``ui.pace``) the frame after its own."""
+    monkeypatch.setattr(pace, "_last_key", -1.0)
+    app = Host()
+    ran: list[str] = []
+    async with app.run_test() as pilot:
+        app.composer.focus()
+        await pilot.pause()
+        assert not pace.typing()
+        pace.after_next_key(app, lambda: ran.append("redraw"))
+        await pilot.press("x")
+        await settle(pilot, lambda: ran == ["redraw"])
+        assert pace.typing() and app.composer.value == "x"

@@ -113,3 +113,29 @@ def test_priority_and_keys_come_from_config(
     launch = cli.resolve(cli.build_parser().parse_args(["alice@example.org"]))
     assert launch.priority == -5 and launch.resource == "desk"
     assert launch.keymap == {"tab.next": "ctrl+n"}
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 1000), ("30", 30)])
+def test_textual_frame_grid_is_lifted_unless_the_user_set_one(
+    tmp_path: Path, given: str | None, expected: int
+) -> None:
+    """``main`` sets TEXTUAL_FPS before Textual is imported (a key's echo must not wait
+    for a 60 Hz slot); a value in the environment wins."""
+    probe = (
+        "import sys\n"
+        "from xmpptui import cli\n"
+        "try:\n"
+        "    cli.main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "from textual import constants\n"
+        "print(constants.MAX_FPS)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if given is not None:
+        env["TEXTUAL_FPS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == str(expected)

@@ -32,7 +32,9 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
+from xmpptui.ui import pace
 from xmpptui.ui.widgets import chat_layout as lay
 from xmpptui.ui.widgets.chat_model import ChatModel
 
@@ -106,6 +108,7 @@ class ChatCanvas(ScrollView):
         self._last_flush = 0.0
         self._streak = 0  # changes in a row that came soon after a relayout
         self._last_change = 0.0
+        self._pace_timer: Timer | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIPS)
         self._styles: dict[str, Style] = {}
 
@@ -130,23 +133,33 @@ class ChatCanvas(ScrollView):
         since = now - self._last_flush
         self._streak = self._streak + 1 if since < _STREAM else 0
         if self._streak >= _STREAK:
-            self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
+            self._pace_timer = self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
         elif since < FRAME:
             self.set_timer(FRAME - since, self._flush)
         else:
             self.call_later(self._flush)
 
     def _paced(self) -> None:
-        """In a stream: relayout once it paused, or once a ``STREAM_FRAME`` has passed."""
+        """In a stream: relayout once it paused, or once a ``STREAM_FRAME`` has passed;
+        while keys are typed, right after the frame of the next one (``pace``)."""
         now = monotonic()
         due = min(self._last_change + QUIET, self._last_flush + STREAM_FRAME)
-        if now >= due - 0.001:
-            self._flush()
+        if now < due - 0.001:
+            self._pace_timer = self.set_timer(due - now, self._paced)
+        elif pace.typing():
+            pace.after_next_key(self, self._flush)
+            self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)  # typing stopped
         else:
-            self.set_timer(due - now, self._paced)
+            self._flush()
+
+    def on_unmount(self) -> None:
+        pace.forget(self)
 
     def _flush(self) -> None:
         self._flush_pending = False
+        if self._pace_timer is not None:
+            self._pace_timer.stop()
+            self._pace_timer = None
         width = self.scrollable_content_region.width
         if width < 1 or not (self._dirty or width != self.model.width):
             return

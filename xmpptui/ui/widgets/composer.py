@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 
 from xmpptui.models import ChatState
-from xmpptui.ui import commands, render
+from xmpptui.ui import commands, pace, render
 from xmpptui.ui.widgets.completion import complete
 
 PLACEHOLDER = "Type a message, or /help"
@@ -138,6 +138,7 @@ class Composer(TextArea):
 
     # ------------------------------------------------------------ keys
     async def _on_key(self, event: events.Key) -> None:
+        pace.key_typed(self)  # big redraws due now follow this key's frame
         key = event.key
         if key == "tab" and not self.text:
             return  # nothing to complete: tab moves the focus as usual
