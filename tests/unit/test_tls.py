@@ -470,3 +470,22 @@ async def test_probe_tls_failure() -> None:
         await reader.read(100)
 
     assert "TLS handshake" in await probe_error(handle)
+
+
+async def test_the_client_verifies_with_the_system_store_and_a_given_ca(tmp_path) -> None:
+    """build_client's context: verification on, the system's CAs loaded once (not the
+    duplicate second load slixmpp would do), and ``--ca-file`` trusted on top."""
+    from xmpptui.xmpp.connection import ConnectionSettings, build_client
+
+    system = len(ssl.create_default_context().get_ca_certs())
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    client = build_client(
+        ConnectionSettings("alice@example.org", "pw", "r", ca_file=ca_file),
+        on_attempts_exhausted=lambda: None,
+        on_pin_mismatch=lambda _info: None,
+    )
+    context = client.get_ssl_context()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert len(context.get_ca_certs()) == system + 1
