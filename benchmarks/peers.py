@@ -34,7 +34,7 @@ from typing import Any
 from slixmpp import JID, ClientXMPP
 from slixmpp.stanza import Message
 
-from xmpptui.devtools.provision import connect, disconnect, make_client
+from xmpptui.devtools.provision import DEFAULT_PLUGINS, connect, disconnect, make_client
 
 BURST_WORDS = "the quick brown fox jumps over the lazy dog while it rains"
 
@@ -104,7 +104,8 @@ async def sender(args: argparse.Namespace, rig: _Rig, password: str) -> int:
 
 
 async def receiver(args: argparse.Namespace, rig: _Rig, password: str) -> int:
-    client = make_client(rig, (args.jid, password), resource="bench")
+    plugins = (*DEFAULT_PLUGINS, "xep_0198") if args.stream_management else DEFAULT_PLUGINS
+    client = make_client(rig, (args.jid, password), resource="bench", plugins=plugins)
     prefix = f"{args.tag}-"
     seen = {"count": 0, "first": 0.0}
     done = asyncio.Event()
@@ -139,6 +140,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ca-file", type=Path, required=True)
     parser.add_argument("--tag", default="")
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument(
+        "--stream-management", action="store_true", help="receiver: enable XEP-0198 (as xmpptui)"
+    )
     return parser.parse_args(argv)
 
 

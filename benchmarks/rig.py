@@ -164,7 +164,8 @@ class Bench:
         r500 = fx.roster(500)
         pop.add_user("s500", r500)
         pop.add_user("s5000", fx.roster(5000, with_filter_set=True))
-        for user in self.users_for("br") + self.users_for("tr") + self.users_for("bare"):
+        users = ("br", "tr", "bare", "baresm")
+        for user in [u for scenario in users for u in self.users_for(scenario)]:
             pop.add_user(user, [*r500, fx.burst_peer(user)])
         pop.add_user("hist", [*r500, fx.history_peer()])
         started = time.monotonic()
@@ -200,11 +201,13 @@ class Bench:
         self.helpers.append(helper)
         return helper
 
-    def receiver(self, user: str, tag: str, count: int) -> Helper:
-        """A bare slixmpp receiver logged in as ``user`` (waits until it is ready)."""
+    def receiver(self, user: str, tag: str, count: int, *, sm: bool = False) -> Helper:
+        """A bare slixmpp receiver logged in as ``user`` (waits until it is ready); with
+        ``sm``, it enables stream management (XEP-0198) as xmpptui does."""
         helper = self._helper(
-            "receiver", "--jid", self.population.jid(user), "--tag", tag, "--count", str(count)
-        )
+            "receiver", "--jid", self.population.jid(user), "--tag", tag, "--count", str(count),
+            *(["--stream-management"] if sm else []),
+        )  # fmt: skip
         helper.answer("ready", 60, "the bare receiver logged in")
         return helper
 
