@@ -82,7 +82,9 @@ def startup_500(bench: Bench, run: int, idle_seconds: float) -> Metrics:
         metrics = _start(bench, app)
         _settle(app, "the screen after start-up")
         if idle_seconds > 0:
+            bench.profiling(app, True)
             metrics.update(_idle(app, idle_seconds))
+            bench.profiling(app, False)
         return metrics
     finally:
         bench.finish(app)
