@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xmpptui import __version__
+from xmpptui import __version__, heap
 from xmpptui.jid import is_valid_bare_jid, split_jid
 from xmpptui.models import Show
 from xmpptui.store import paths
@@ -247,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"xmpptui: {error}", file=sys.stderr)
         return EXIT_USAGE
+    heap.pause()  # until the roster is drawn: see xmpptui/heap.py
     from xmpptui.store.logs import setup_logging
 
     try:

@@ -18,6 +18,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from xmpptui import heap
 from xmpptui.app.account import (
     AccountFlows,
     PinSaver,
@@ -26,7 +27,7 @@ from xmpptui.app.account import (
     SessionFactory,
 )
 from xmpptui.app.archive import ArchiveFlows
-from xmpptui.app.bursts import ToastGate, freeze_heap_after_next_collection, runs
+from xmpptui.app.bursts import ToastGate, runs
 from xmpptui.app.messaging import batchable
 from xmpptui.app.xmlconsole import XmlConsoleFlows
 from xmpptui.models import (
@@ -127,6 +128,7 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
     async def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)  # [keys] in config.toml: binding id -> key
+        self.set_timer(heap.FALLBACK, heap.settle)  # no roster (a prompt, an error)
         await self.push_screen(self._main)
         self._main.show_presence(*self._presence)  # e.g. remembered in config
         self.run_worker(self._restore_tabs(), group="history")
@@ -147,8 +149,8 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
                         log.warning("no handler for %s", type(event).__name__)
                 except Exception:  # one bad event must not kill the bridge
                     log.exception("handling %s failed", type(event).__name__)
-                if type(event) is ev.RosterReceived:  # start-up is over
-                    freeze_heap_after_next_collection()
+                if type(event) is ev.RosterReceived and not heap.settled():
+                    self.call_after_refresh(heap.settle)  # start-up is over once drawn
 
     # ------------------------------------------------------- session events
     async def _ev_connecting(self, event: ev.Connecting) -> None:

@@ -1,4 +1,4 @@
-"""Bursts from the session: events taken in runs, toasts coalesced, a frozen start-up heap.
+"""Bursts from the session: events taken in runs, toasts coalesced.
 
 A contact (or the server archive) may send thousands of messages in seconds.
 Handled one by one, each costs a trip to the history thread, a transaction and
@@ -13,17 +13,13 @@ Textual and of the protocol:
 - :class:`ToastGate` decides when a conversation may show a toast: at once
   for the first message, then at most one every ``gap`` seconds, which sums up
   what arrived meanwhile.
-- :func:`freeze_heap_after_next_collection`: after start-up, the long-lived
-  objects of the interface (about 100,000) are moved out of the garbage
-  collector's sight, so a full collection during a burst scans only what came
-  since (~70 ms less per collection, twice a second in a burst: a key typed
-  then echoes at once).
+
+The start-up heap, frozen out of the collector's sight, is ``xmpptui.heap``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
@@ -140,38 +136,10 @@ class ToastGate:
         self._held.pop(peer, None)
 
 
-_heap_watch: list[bool] = []  # set once the watch is installed (once per process)
-
-
-def freeze_heap_after_next_collection() -> None:
-    """Once per process: right after the next full garbage collection, exempt every
-    object that survived it from later collections (``gc.freeze``; they are still
-    freed when no longer referenced).
-
-    Called once start-up is over. Nothing is collected on purpose (a full
-    collection of the start-up heap takes ~70 ms): the one that comes anyway
-    clears the start-up garbage first, and every later one then scans only what
-    came after it, not the ~100,000 objects of the interface.
-    """
-    if _heap_watch:
-        return
-    _heap_watch.append(True)
-    frozen = False
-
-    def after(phase: str, info: dict[str, int]) -> None:
-        nonlocal frozen
-        if not frozen and phase == "stop" and info["generation"] == 2:
-            frozen = True
-            gc.freeze()
-
-    gc.callbacks.append(after)
-
-
 __all__ = [
     "RUN_LIMIT",
     "TOAST_GAP",
     "Summary",
     "ToastGate",
-    "freeze_heap_after_next_collection",
     "runs",
 ]
