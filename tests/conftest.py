@@ -7,6 +7,8 @@
 - ``xmpp_client`` (async, function): ``await xmpp_client(account, plugins=(), ...)``
   -> logged-in slixmpp ``ClientXMPP``; all disconnected at teardown.
 - ``wait_until`` (function): the ``tests.rig.wait_until`` coroutine function.
+- ``nobody_typing`` (autouse): ``ui.pace`` is process state; keys typed in one test
+  must not hold the redraws of the next.
 
 Tests that use ``prosody`` (directly or through the others) get the ``prosody``
 marker, so ``pytest -m "not prosody"`` runs everything else.
@@ -21,6 +23,7 @@ import pytest
 from tests.rig import AccountFactory, ClientFactory
 from tests.rig import wait_until as _wait_until
 from xmpptui.devtools.prosody import ProsodyNotFoundError, ProsodyServer, find_executable
+from xmpptui.ui import pace
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,3 +67,9 @@ async def xmpp_client(prosody: ProsodyServer) -> AsyncIterator[ClientFactory]:
 def wait_until() -> Callable[..., object]:
     """``await wait_until(predicate, timeout=5.0, message="")`` (see ``tests.rig``)."""
     return _wait_until
+
+
+@pytest.fixture(autouse=True)
+def nobody_typing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pace, "_last_key", -1.0)
+    monkeypatch.setattr(pace, "_waiting", {})

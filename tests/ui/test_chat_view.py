@@ -285,10 +285,9 @@ async def test_100k_messages_and_a_2000_burst_stay_cheap() -> None:
         assert len(view.messages) == 102_000
 
 
-async def test_a_stream_redraw_waits_for_the_frame_of_a_typed_key(monkeypatch) -> None:
+async def test_a_stream_redraw_waits_for_the_frame_of_a_typed_key() -> None:
     """While keys are typed, a due redraw of a stream of messages runs right after the
     next key's frame (``ui.pace``), never in the way of that key's echo."""
-    monkeypatch.setattr(pace, "_last_key", -1.0)
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         view, box = app.view, app.query_one(Input)
@@ -308,7 +307,6 @@ async def test_a_stream_redraw_waits_for_the_frame_of_a_typed_key(monkeypatch) -
 
 
 async def test_a_held_redraw_comes_anyway_when_typing_stops(monkeypatch) -> None:
-    monkeypatch.setattr(pace, "_last_key", -1.0)
     monkeypatch.setattr(pace, "TYPING_GAP", 0.05)
     app = Host()
     async with app.run_test(size=SIZE) as pilot:

@@ -216,9 +216,8 @@ async def test_the_cursor_does_not_blink() -> None:
         assert app.composer.cursor_blink is False
 
 
-async def test_keys_typed_are_reported_to_the_pace_of_big_redraws(monkeypatch) -> None:
+async def test_keys_typed_are_reported_to_the_pace_of_big_redraws() -> None:
     """Each key hands the redraws waiting for it (``ui.pace``) the frame after its own."""
-    monkeypatch.setattr(pace, "_last_key", -1.0)
     app = Host()
     ran: list[str] = []
     async with app.run_test() as pilot:
