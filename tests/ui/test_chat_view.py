@@ -321,22 +321,3 @@ async def test_a_held_redraw_comes_anyway_when_typing_stops(monkeypatch) -> None
         view._paced()
         assert view.relayout_count == before
         await settle(pilot, lambda: view.relayout_count == before + 1)  # no key came
-
-
-async def test_while_typing_even_one_message_waits_for_the_key_frame() -> None:
-    """Not only streams: while keys come, any redraw of the conversation goes right
-    after the next key's frame (the echo is never behind a full redraw)."""
-    app = Host()
-    async with app.run_test(size=SIZE) as pilot:
-        view, box = app.view, app.query_one(Input)
-        fill(view, 5)
-        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
-        view._last_flush = time.monotonic() - 1  # no stream going on
-        pace.key_typed(box)
-        before = view.relayout_count
-        view.add_message(msg("one", "a single message", minutes=50), "Bob")
-        await pilot.pause()
-        assert view.relayout_count == before
-        pace.key_typed(box)
-        await settle(pilot, lambda: view.relayout_count == before + 1)
-        assert "a single message" in "\n".join(screen_rows(view))

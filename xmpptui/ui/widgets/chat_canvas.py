@@ -132,12 +132,8 @@ class ChatCanvas(ScrollView):
         self._flush_pending = True
         since = now - self._last_flush
         self._streak = self._streak + 1 if since < _STREAM else 0
-        if self._streak >= _STREAK or pace.typing():  # a stream, or keys come first
-            delay = min(QUIET, STREAM_FRAME - since)
-            if delay > 0:
-                self._pace_timer = self.set_timer(delay, self._paced)
-            else:  # (a Textual timer of 0 s divides by zero)
-                self.call_later(self._paced)
+        if self._streak >= _STREAK:
+            self._pace_timer = self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
         elif since < FRAME:
             self.set_timer(FRAME - since, self._flush)
         else:
