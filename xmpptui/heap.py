@@ -6,7 +6,8 @@ roster) and almost none of them is garbage, yet CPython's collector walks the
 whole growing heap again and again meanwhile: three full collections of 20 to
 60 ms each before a 5,000-contact roster is on screen. So the command line
 calls ``pause()`` first, and the app calls ``settle()`` once start-up is over
-(the roster drawn; or after ``FALLBACK`` seconds: a password prompt, an error):
+(``AFTER_ROSTER`` after the roster came; or after ``FALLBACK`` seconds: a password
+prompt, an error):
 one full collection for start-up's little garbage, then ``gc.freeze()``, which
 exempts every surviving object from later collections (they are still freed
 when no longer referenced). Later collections only look at what came after.
@@ -19,6 +20,10 @@ from __future__ import annotations
 
 import gc
 
+AFTER_ROSTER = 0.2
+"""Seconds from the roster's arrival to ``settle()``: its frame is drawn by then. (Not
+"after the next refresh": with nothing else to draw, that came only with the next
+key, which then waited for the collection: 115 ms at 5,000 contacts.)"""
 FALLBACK = 15.0
 """Seconds after which the app settles the heap even without a roster."""
 

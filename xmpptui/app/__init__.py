@@ -150,7 +150,7 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
                 except Exception:  # one bad event must not kill the bridge
                     log.exception("handling %s failed", type(event).__name__)
                 if type(event) is ev.RosterReceived and not heap.settled():
-                    self.call_after_refresh(heap.settle)  # start-up is over once drawn
+                    self.set_timer(heap.AFTER_ROSTER, heap.settle)  # once it is drawn
 
     # ------------------------------------------------------- session events
     async def _ev_connecting(self, event: ev.Connecting) -> None:
