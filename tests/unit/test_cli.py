@@ -11,19 +11,30 @@ import pytest
 from xmpptui import __version__
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """An environment whose home, config, data and state dirs are under ``tmp_path``."""
+    return {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
     }
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return python(tmp_path, "-m", "xmpptui", *args)
+
+
+def python(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a fresh interpreter, in ``isolated_env`` (plus ``env``)."""
     return subprocess.run(
-        [sys.executable, "-m", "xmpptui", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**isolated_env(tmp_path), **(env or {})},
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
@@ -131,11 +142,22 @@ def test_textual_frame_grid_is_lifted_unless_the_user_set_one(
         "from textual import constants\n"
         "print(constants.MAX_FPS)\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    if given is not None:
-        env["TEXTUAL_FPS"] = given
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
-    )
+    result = python(tmp_path, "-c", probe, env={} if given is None else {"TEXTUAL_FPS": given})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == str(expected)
+
+
+def test_the_command_line_pauses_the_collector_before_the_app(tmp_path: Path) -> None:
+    """``cli.main`` pauses garbage collection before it starts the app (which settles
+    it: ``xmpptui.heap``)."""
+    probe = (
+        "import gc, asyncio\n"
+        "from xmpptui import cli\n"
+        "async def fake_run_app(launch):\n"
+        "    print('enabled' if gc.isenabled() else 'paused')\n"
+        "    return 0\n"
+        "cli.run_app = fake_run_app\n"
+        "raise SystemExit(cli.main(['alice@example.org', '--password-command', 'true']))\n"
+    )
+    result = python(tmp_path, "-c", probe)
+    assert result.stdout.strip().splitlines()[-1:] == ["paused"], result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -49,30 +48,3 @@ def test_heap_policy(script: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
-
-
-def test_the_command_line_pauses_the_collector_before_the_app(tmp_path: Path) -> None:
-    """``cli.main`` pauses collection before it starts the app (which settles it)."""
-    probe = (
-        "import gc, asyncio\n"
-        "from xmpptui import cli\n"
-        "async def fake_run_app(launch):\n"
-        "    print('enabled' if gc.isenabled() else 'paused')\n"
-        "    return 0\n"
-        "cli.run_app = fake_run_app\n"
-        "raise SystemExit(cli.main(['alice@example.org', '--password-command', 'true']))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-        },
-    )
-    assert result.stdout.strip().splitlines()[-1:] == ["paused"], result.stderr
