@@ -9,6 +9,7 @@ intents (``MainScreen.SendRequested``...); the app turns them into session calls
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from xmpptui import heap
@@ -124,6 +126,16 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
             ev.ClientInfoReceived: self._ev_client_info,
             ev.XmlTraffic: self._ev_xml_traffic,
         }
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS one whose input
+        thread sleeps until a key comes (``ui/driver.py``: idle CPU)."""
+        chosen = super().get_driver_class()
+        if sys.platform == "win32":
+            return chosen
+        from xmpptui.ui.driver import quiet
+
+        return quiet(chosen)
 
     async def on_mount(self) -> None:
         if self._keymap:

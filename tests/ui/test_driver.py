@@ -1,0 +1,133 @@
+"""The input thread of ``ui/driver.py``: it sleeps in ``select`` with no timeout
+until a key or the exit comes, waits with a timeout only while a lone Escape
+may still become a sequence, and the exit event wakes it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual import events
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.drivers.linux_driver import LinuxDriver
+from textual.message import Message
+
+from xmpptui.ui.driver import QuietDriver, WakingEvent, quiet, read_input
+
+WAIT = 5.0
+
+
+class Recording(selectors.SelectSelector):
+    """Records the timeout of every ``select`` call, in order."""
+
+    timeouts: queue.Queue[float | None]
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        self.timeouts.put(timeout)
+        return super().select(timeout)
+
+
+class Reader:
+    def __init__(self) -> None:
+        self.keys_r, self.keys_w = os.pipe()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        self.stop = WakingEvent(self.wake_w)
+        self.events: queue.Queue[Message] = queue.Queue()
+        self.timeouts: queue.Queue[float | None] = queue.Queue()
+        self.thread = threading.Thread()
+
+    def start(self) -> None:
+        recording = type("R", (Recording,), {"timeouts": self.timeouts})
+        self.thread = threading.Thread(
+            target=read_input,
+            args=(self.keys_r, self.wake_r, self.stop, self.events.put),
+            kwargs={"selector_factory": recording},
+            daemon=True,
+        )
+        self.thread.start()
+
+    def key(self) -> str:
+        event = self.events.get(timeout=WAIT)
+        assert isinstance(event, events.Key)
+        return event.key
+
+    def next_timeout(self) -> float | None:
+        return self.timeouts.get(timeout=WAIT)
+
+    def close(self) -> None:
+        for fd in (self.keys_r, self.keys_w, self.wake_r, self.wake_w):
+            os.close(fd)
+
+
+@pytest.fixture
+def reader() -> Iterator[Reader]:
+    r = Reader()
+    r.start()
+    yield r
+    r.stop.set()
+    r.thread.join(WAIT)
+    r.close()
+
+
+def test_idle_thread_waits_without_timeout_and_keys_arrive(reader: Reader) -> None:
+    assert reader.next_timeout() is None  # nothing typed: sleep until input
+    os.write(reader.keys_w, b"a")
+    assert reader.key() == "a"
+    assert reader.next_timeout() is None  # back to sleep, no polling
+    os.write(reader.keys_w, "é".encode())
+    assert reader.key() == "é"
+
+
+def test_lone_escape_becomes_a_key_after_its_delay(reader: Reader) -> None:
+    assert reader.next_timeout() is None
+    os.write(reader.keys_w, b"\x1b")
+    waited = reader.next_timeout()
+    assert waited is not None and 0 < waited <= 0.2  # Textual's ESCAPE_DELAY at most
+    assert reader.key() == "escape"
+
+
+def test_exit_event_wakes_a_sleeping_thread(reader: Reader) -> None:
+    assert reader.next_timeout() is None  # asleep in select
+    reader.stop.set()
+    reader.thread.join(WAIT)
+    assert not reader.thread.is_alive()
+
+
+def test_a_new_thread_after_an_exit_reads_again(reader: Reader) -> None:
+    """Suspend and resume: Textual sets the event, joins, clears it, starts anew."""
+    assert reader.next_timeout() is None
+    reader.stop.set()
+    reader.thread.join(WAIT)
+    reader.stop.clear()
+    reader.start()
+    assert reader.next_timeout() is None  # the stale wake byte was drained
+    os.write(reader.keys_w, b"b")
+    assert reader.key() == "b"
+
+
+def test_set_after_close_of_the_pipe_is_harmless() -> None:
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    event = WakingEvent(w)
+    event.set()
+    assert event.is_set()
+
+
+def test_quiet_replaces_only_the_linux_driver() -> None:
+    assert quiet(LinuxDriver) is QuietDriver
+    assert quiet(HeadlessDriver) is HeadlessDriver
+
+
+def test_the_app_runs_on_the_quiet_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xmpptui.app import XmppTuiApp
+
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    app: Any = XmppTuiApp.__new__(XmppTuiApp)
+    assert XmppTuiApp.get_driver_class(app) is QuietDriver
