@@ -73,3 +73,4 @@ def wait_until() -> Callable[..., object]:
 def nobody_typing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pace, "_last_key", -1.0)
     monkeypatch.setattr(pace, "_waiting", {})
+    monkeypatch.setattr(pace, "_arrived", -1.0)

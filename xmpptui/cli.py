@@ -143,8 +143,12 @@ async def run_app(launch: Launch) -> int:
     from xmpptui.store.accounts import remember_presence_async, replace_pins_async
     from xmpptui.store.credentials import PasswordSource
     from xmpptui.store.history import AsyncHistory, HistoryError
+    from xmpptui.ui import pace
+    from xmpptui.xmpp import client
     from xmpptui.xmpp.registration import NetworkRegistrar, RegistrationTarget
     from xmpptui.xmpp.session import ConnectionSettings, XmppSession
+
+    client.yield_to(pace.key_pending)  # a typed key goes before a burst's next slice
 
     def make_session(password: str) -> XmppSession:
         return XmppSession(
@@ -231,6 +235,12 @@ def pick_account() -> tuple[str, bool] | None:
 #: not to matter; a value set by the user wins.
 FRAME_RATE_CAP = "1000"
 
+#: How long a thread may hold the GIL while another waits (Python's default: 5 ms).
+#: A key wakes Textual's input thread while the loop parses a burst; at the default
+#: it could wait that long before it even reads the key. Measured on the typing
+#: bench: echo median 5.0 -> 4.4 ms, worst key 19 -> 12 ms.
+GIL_SWITCH = 0.001
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)  # before Textual is imported
@@ -248,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"xmpptui: {error}", file=sys.stderr)
         return EXIT_USAGE
     heap.pause()  # until the roster is drawn: see xmpptui/heap.py
+    sys.setswitchinterval(GIL_SWITCH)
     from xmpptui.store.logs import setup_logging
 
     try:

@@ -321,3 +321,39 @@ async def test_a_held_redraw_comes_anyway_when_typing_stops(monkeypatch) -> None
         view._paced()
         assert view.relayout_count == before
         await settle(pilot, lambda: view.relayout_count == before + 1)  # no key came
+
+
+async def test_a_message_while_typing_waits_for_the_next_key() -> None:
+    """Not only streams: any redraw due while the user types follows the next key's
+    frame (the first messages of a burst redraw the whole view: 10-30 ms)."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view, box = app.view, app.query_one(Input)
+        fill(view, 5)
+        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        pace.key_typed(box)
+        before = view.relayout_count
+        view.add_message(msg("r1", "a reply", minutes=50), "Bob")
+        await pilot.pause()
+        assert view.relayout_count == before  # held for the next key
+        pace.key_typed(box)
+        await settle(pilot, lambda: view.relayout_count == before + 1)
+        assert "a reply" in "\n".join(screen_rows(view))
+
+
+async def test_a_redraw_waits_while_a_key_is_on_its_way(monkeypatch) -> None:
+    """A key that just arrived from the terminal goes first (``pace.key_pending``)."""
+    monkeypatch.setattr(pace, "KEY_WAIT", 0.3)
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        fill(view, 5)
+        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        before = view.relayout_count
+        pace.key_arrived()
+        view.add_message(msg("k1", "after the key", minutes=50), "Bob")
+        await pilot.pause()
+        assert pace.key_pending() and view.relayout_count == before
+        await settle(pilot, lambda: view.relayout_count == before + 1)
+        assert not pace.key_pending()
+        assert "after the key" in "\n".join(screen_rows(view))

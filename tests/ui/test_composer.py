@@ -228,3 +228,30 @@ async def test_keys_typed_are_reported_to_the_pace_of_big_redraws() -> None:
         await pilot.press("x")
         await settle(pilot, lambda: ran == ["redraw"])
         assert pace.typing() and app.composer.value == "x"
+
+
+async def test_a_key_that_is_not_typing_ends_the_typing() -> None:
+    """Enter, a cursor move, a tab switch: what waits for the next key is drawn now
+    (after Enter on ``/msg`` the new tab must not wait for a key that never comes)."""
+    app = Host()
+    ran: list[str] = []
+    async with app.run_test() as pilot:
+        app.composer.focus()
+        await pilot.press("x", "y")
+        assert pace.typing()
+        pace.after_next_key(app, lambda: ran.append("redraw"))
+        await pilot.press("left")
+        await settle(pilot, lambda: ran == ["redraw"])
+        assert not pace.typing()
+        await pilot.press("z")
+        assert pace.typing() and app.composer.value == "xzy"
+
+
+async def test_leaving_the_composer_ends_the_typing() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        app.composer.focus()
+        await pilot.press("x")
+        assert pace.typing()
+        app.composer.blur()
+        await settle(pilot, lambda: not pace.typing())

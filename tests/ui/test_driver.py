@@ -15,8 +15,10 @@ import pytest
 from textual import events
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
 from textual.message import Message
 
+from xmpptui.ui import pace
 from xmpptui.ui.driver import QuietDriver, WakingEvent, quiet, read_input
 
 WAIT = 5.0
@@ -131,3 +133,17 @@ def test_the_app_runs_on_the_quiet_driver(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     app: Any = XmppTuiApp.__new__(XmppTuiApp)
     assert XmppTuiApp.get_driver_class(app) is QuietDriver
+
+
+def test_a_key_from_the_terminal_is_stamped_on_arrival(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver marks each key as on its way (``pace.key_pending``): the network and
+    the chat view's redraws yield to it until its echo had its turn."""
+    delivered: list[Message] = []
+    monkeypatch.setattr(LinuxDriver, "process_message", lambda _self, m: delivered.append(m))
+    driver = QuietDriver.__new__(QuietDriver)  # no terminal needed for this path
+    assert not pace.key_pending()
+    driver.process_message(events.Resize(Size(80, 24), Size(80, 24)))
+    assert not pace.key_pending()
+    driver.process_message(events.Key("a", "a"))
+    assert pace.key_pending()
+    assert len(delivered) == 2  # both handed on to Textual

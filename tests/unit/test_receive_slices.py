@@ -1,6 +1,7 @@
 """Received data is parsed in slices (``XmppClient.data_received``): one big read
 (the server's answer to 5,000 presence probes, a burst of messages) must not
-keep the loop from keys and frames until all of it is handled.
+keep the loop from keys and frames until all of it is handled; while a key is
+on its way to the screen (``client.yield_to``), received data waits.
 
 The slice budget is set to zero here, so every turn of the loop parses one
 piece: what is asserted is the order, the pausing and the completeness, not
@@ -16,6 +17,7 @@ import pytest
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
+from xmpptui.xmpp import client as client_module
 from xmpptui.xmpp.client import SLICE_BYTES, XmppClient
 from xmpptui.xmpp.connection import ConnectionSettings, build_client
 
@@ -120,3 +122,52 @@ async def test_a_lost_connection_drops_the_backlog(client: XmppClient) -> None:
     for _ in range(50):
         await asyncio.sleep(0)
     assert len(seen) == handled
+
+
+@pytest.fixture
+def urgent() -> Any:
+    """``client.yield_to`` with a switch: while ``urgent.on``, received data waits."""
+
+    class Switch:
+        on = False
+
+        def __call__(self) -> bool:
+            return self.on
+
+    switch = Switch()
+    client_module.yield_to(switch)
+    yield switch
+    client_module.yield_to(None)
+
+
+async def test_received_data_waits_while_a_key_is_on_its_way(
+    client: XmppClient, urgent: Any
+) -> None:
+    seen = collect(client)
+    urgent.on = True
+    client.data_received(message(1) + message(2))
+    await asyncio.sleep(client_module.YIELD_SECONDS * 5)
+    assert seen == [] and client.transport.calls == ["pause"]  # held, the server waits
+    urgent.on = False
+    await until(lambda: len(seen) == 2)
+    assert seen == ["m1", "m2"] and client.transport.calls == ["pause", "resume"]
+
+
+async def test_a_big_read_stops_between_pieces_for_a_key(client: XmppClient, urgent: Any) -> None:
+    client.slice_seconds = 60.0  # no time limit: only the key stops the parsing
+    seen: list[str] = []
+
+    def on_message(stanza: Any) -> None:
+        seen.append(str(stanza["id"]))
+        if len(seen) == 10:
+            urgent.on = True  # a key arrives while the read is parsed
+
+    client.register_handler(Callback("seen", MatchXPath("{jabber:client}message"), on_message))
+    client.data_received(b"".join(message(n) for n in range(2000)))
+    held = len(seen)
+    assert 10 <= held < 100  # the piece under way was finished, no more
+    await asyncio.sleep(client_module.YIELD_SECONDS * 5)
+    assert len(seen) == held
+    urgent.on = False
+    await until(lambda: len(seen) == 2000)
+    assert seen == [f"m{n}" for n in range(2000)]

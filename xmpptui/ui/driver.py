@@ -21,10 +21,13 @@ from codecs import getincrementaldecoder
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from textual import events
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
+
+from xmpptui.ui import pace
 
 #: How often to look for a timed-out escape sequence when the parser does not
 #: say when (a Textual release that renamed its private deadline): Textual's own.
@@ -117,6 +120,11 @@ class QuietDriver(LinuxDriver):
         self.exit_event = WakingEvent(self._wake_write)
         # Not closed in close(): Textual calls that on suspend (ctrl+z) too.
         weakref.finalize(self, _close, self._wake_read, self._wake_write)
+
+    def process_message(self, message: Message) -> None:
+        if isinstance(message, events.Key):
+            pace.key_arrived()  # from here until its frame, the network waits (ui.pace)
+        super().process_message(message)
 
     def run_input_thread(self) -> None:
         read_input(

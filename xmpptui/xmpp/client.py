@@ -47,6 +47,25 @@ MAX_STANZA_BYTES = 2 * 1024 * 1024
 SLICE_SECONDS = 0.003
 #: Received data is parsed in pieces of at most this many bytes (a few stanzas).
 SLICE_BYTES = 4096
+#: While something more urgent waits (``yield_to``), received data looks again
+#: after this long.
+YIELD_SECONDS = 0.001
+
+
+def _nothing_waits() -> bool:
+    return False
+
+
+_urgent: Callable[[], bool] = _nothing_waits
+
+
+def yield_to(urgent: Callable[[], bool] | None) -> None:
+    """Parse no received data while ``urgent()`` is true; reading pauses meanwhile.
+    The command line passes ``ui.pace.key_pending``: a key the user typed reaches
+    the screen before the next slice of a burst. ``None``: never wait."""
+    global _urgent
+    _urgent = urgent or _nothing_waits
+
 
 #: Stream errors after which reconnecting by ourselves would be wrong or harmful.
 FATAL_STREAM_ERRORS = frozenset(
@@ -213,7 +232,20 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
         if self._backlog:  # older data waits: keep the order
             self._backlog += data if isinstance(data, bytes) else data.encode()
             return
+        if _urgent():
+            self._hold(data if isinstance(data, bytes) else data.encode())
+            return
         self._digest(data)
+
+    def _hold(self, rest: bytes) -> None:
+        """Keep ``rest`` for a later turn (reading paused): the next one, or, while
+        something urgent waits, ``YIELD_SECONDS`` later."""
+        self._backlog = rest
+        self._set_reading(False)
+        if _urgent():
+            self._drain_handle = self.loop.call_later(YIELD_SECONDS, self._drain)
+        else:
+            self._drain_handle = self.loop.call_soon(self._drain)
 
     def _digest(self, data: bytes | str) -> None:
         if isinstance(data, str) or len(data) <= SLICE_BYTES:
@@ -225,14 +257,15 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
             self._parse(data[start:end])
             if self.parser is None or self.transport is None:
                 return  # the stream ended or was aborted in this piece
-            if end < len(data) and time.perf_counter() >= deadline:
-                self._backlog = data[end:]
-                self._set_reading(False)
-                self._drain_handle = self.loop.call_soon(self._drain)
+            if end < len(data) and (time.perf_counter() >= deadline or _urgent()):
+                self._hold(data[end:])
                 return
 
     def _drain(self) -> None:
         self._drain_handle = None
+        if self._backlog and _urgent():
+            self._drain_handle = self.loop.call_later(YIELD_SECONDS, self._drain)
+            return
         data, self._backlog = self._backlog, b""
         if data and self.parser is not None:
             self._digest(data)

@@ -134,10 +134,20 @@ class ChatCanvas(ScrollView):
         self._streak = self._streak + 1 if since < _STREAM else 0
         if self._streak >= _STREAK:
             self._pace_timer = self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
+        elif pace.typing():  # the first messages of a burst, a reply: after the next key
+            pace.after_next_key(self, self._flush)
+            self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)  # typing stopped
         elif since < FRAME:
-            self.set_timer(FRAME - since, self._flush)
+            self.set_timer(FRAME - since, self._flush_after_key)
         else:
-            self.call_later(self._flush)
+            self.call_later(self._flush_after_key)
+
+    def _flush_after_key(self) -> None:
+        """Relayout now, unless a key just arrived: then once its echo had its turn."""
+        if (wait := pace.key_wait_left()) > 0.0:
+            self.set_timer(max(wait, 0.001), self._flush_after_key)
+        else:
+            self._flush()
 
     def _paced(self) -> None:
         """In a stream: relayout once it paused, or once a ``STREAM_FRAME`` has passed;
@@ -150,7 +160,7 @@ class ChatCanvas(ScrollView):
             pace.after_next_key(self, self._flush)
             self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)  # typing stopped
         else:
-            self._flush()
+            self._flush_after_key()
 
     def on_unmount(self) -> None:
         pace.forget(self)

@@ -20,6 +20,8 @@ from xmpptui.ui.widgets.completion import complete
 
 PLACEHOLDER = "Type a message, or /help"
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
+#: Keys that edit the text besides printable characters (typing goes on).
+EDIT_KEYS = frozenset({"backspace", "delete", "tab", *NEWLINE_KEYS})
 """Keys that insert a line break. Most terminals cannot tell shift+enter from enter;
 ctrl+j (a line feed) works everywhere, alt+enter nearly everywhere."""
 
@@ -138,8 +140,11 @@ class Composer(TextArea):
 
     # ------------------------------------------------------------ keys
     async def _on_key(self, event: events.Key) -> None:
-        pace.key_typed(self)  # big redraws due now follow this key's frame
         key = event.key
+        if event.is_printable or key in EDIT_KEYS:
+            pace.key_typed(self)  # big redraws due now follow this key's frame
+        else:  # Enter, a tab switch, a cursor move: redraws need not wait
+            pace.typing_ended(self)
         if key == "tab" and not self.text:
             return  # nothing to complete: tab moves the focus as usual
         if key == "enter" or key in NEWLINE_KEYS or key == "tab":
@@ -152,6 +157,9 @@ class Composer(TextArea):
             else:
                 start, end = self.selection
                 self.replace("\n", start, end, maintain_selection_offset=False)
+
+    def on_blur(self, _event: events.Blur) -> None:
+        pace.typing_ended(self)  # the user went elsewhere: nothing waits for a key
 
     def submit(self) -> None:
         """Send what was typed (as Enter does)."""
