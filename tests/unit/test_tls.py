@@ -6,10 +6,13 @@ import asyncio
 import base64
 import hashlib
 import re
+import shutil
 import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -472,12 +475,13 @@ async def test_probe_tls_failure() -> None:
     assert "TLS handshake" in await probe_error(handle)
 
 
-async def test_the_client_verifies_with_the_system_store_and_a_given_ca(tmp_path) -> None:
-    """build_client's context: verification on, the system's CAs loaded once (not the
-    duplicate second load slixmpp would do), and ``--ca-file`` trusted on top."""
+async def test_the_client_verifies_with_the_system_store_and_a_given_ca(tmp_path: Path) -> None:
+    """build_client's context: verification on, the system's trust (its CAs loaded at
+    most once, not the duplicate second load slixmpp would do; none up front where
+    they are read as needed), and ``--ca-file`` trusted on top."""
     from xmpptui.xmpp.connection import ConnectionSettings, build_client
 
-    system = len(ssl.create_default_context().get_ca_certs())
+    system = len(tls.system_trust_context().get_ca_certs())
     ca = trustme.CA()
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
@@ -489,3 +493,78 @@ async def test_the_client_verifies_with_the_system_store_and_a_given_ca(tmp_path
     context = client.get_ssl_context()
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
     assert len(context.get_ca_certs()) == system + 1
+
+
+# --- system trust, read as needed -----------------------------------------------------------
+
+
+def hashed_ca_dir(tmp_path: Path, cas: list[trustme.CA]) -> Path:
+    """``update-ca-certificates`` in small: each CA under OpenSSL's hashed name, and
+    a bundle of them all, in one directory."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command (OpenSSL's subject hash)")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for number, ca in enumerate(cas):
+        pem = certs / f"ca{number}.pem"
+        ca.cert_pem.write_to_path(str(pem))
+        subject = subprocess.run(
+            [openssl, "x509", "-hash", "-noout", "-in", str(pem)],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        (certs / f"{subject}.0").symlink_to(pem.name)
+    (certs / "ca-certificates.crt").write_bytes(b"".join(ca.cert_pem.bytes() for ca in cas))
+    return certs
+
+
+def verify_paths(cafile: Path, capath: Path) -> ssl.DefaultVerifyPaths:
+    return ssl.DefaultVerifyPaths(
+        str(cafile), str(capath), "SSL_CERT_FILE", str(cafile), "SSL_CERT_DIR", str(capath)
+    )
+
+
+async def test_system_trust_reads_a_ca_when_a_chain_needs_it(
+    tmp_path: Path, ca: trustme.CA, leaf: trustme.LeafCert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certs = hashed_ca_dir(tmp_path, [trustme.CA(), ca])
+    paths = verify_paths(certs / "ca-certificates.crt", certs)
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: paths)
+    context = tls.system_trust_context()
+    assert context.cert_store_stats()["x509_ca"] == 0  # nothing loaded up front
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+    async def greet(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"hello")
+        await writer.drain()
+
+    async with serve(greet, server_context(leaf)) as port:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=context, server_hostname="chat.example.org"
+        )
+        assert await reader.readexactly(5) == b"hello"
+        writer.close()
+    assert context.cert_store_stats()["x509_ca"] == 1  # the one CA that chain named
+    other = trustme.CA().issue_cert("chat.example.org")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        async with serve(greet, server_context(other)) as port:
+            await asyncio.open_connection(
+                "127.0.0.1", port, ssl=context, server_hostname="chat.example.org"
+            )
+
+
+def test_the_bundle_is_loaded_when_the_directory_may_not_hold_the_same_cas(
+    tmp_path: Path, ca: trustme.CA
+) -> None:
+    certs = hashed_ca_dir(tmp_path, [ca])
+    bundle = certs / "ca-certificates.crt"
+    assert tls.lazy_ca_dir(verify_paths(bundle, certs)) == str(certs)
+    # A CA added to the bundle by hand (not hashed into the directory).
+    bundle.write_bytes(bundle.read_bytes() + trustme.CA().cert_pem.bytes())
+    assert tls.lazy_ca_dir(verify_paths(bundle, certs)) is None
+    # SSL_CERT_FILE naming a bundle of one's own, elsewhere.
+    own = tmp_path / "own.pem"
+    own.write_bytes(ca.cert_pem.bytes())
+    assert tls.lazy_ca_dir(verify_paths(own, certs)) is None
+    # No hashed directory at all (a system that only ships the bundle).
+    assert tls.lazy_ca_dir(verify_paths(bundle, tmp_path / "missing")) is None

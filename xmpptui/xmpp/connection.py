@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +77,8 @@ def build_client(
         settings.password,
         loop=asyncio.get_running_loop(),
         # What slixmpp would make, minus its second load of the system's CA store
-        # (create_default_context loads it already: ~0.8 MiB of duplicates).
-        ssl_context=ssl.create_default_context(),
+        # (~0.8 MiB of duplicates), and CAs read as chains need them (tls.py).
+        ssl_context=tls.system_trust_context(),
     )
     client.on_attempts_exhausted = on_attempts_exhausted
     # Never accept, refuse or request subscriptions behind the user's back:

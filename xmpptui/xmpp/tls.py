@@ -59,9 +59,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
+import re
 import ssl
 from collections.abc import Callable, Collection
 from datetime import UTC
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from xmpptui.models import CertificateInfo
@@ -214,6 +217,46 @@ def check_pin(pem_or_der: str | bytes, pins: Collection[str]) -> bool:
 
 
 # ------------------------------------------------------------------------ TLS contexts
+
+
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
+_PEM_BEGIN = b"-----BEGIN CERTIFICATE-----"
+
+
+def system_trust_context() -> ssl.SSLContext:
+    """A verifying client context that trusts the system's CAs, read as needed.
+
+    Python's default context loads the whole CA bundle (~140 CAs, 1.2 MiB of
+    memory, parsed at every login). Where the system also keeps each CA in a
+    directory under OpenSSL's hashed names (Debian, Ubuntu, Arch, Alpine:
+    ``update-ca-certificates``), OpenSSL reads a CA from there only when a chain
+    names it: the same trust (see :func:`lazy_ca_dir`). Elsewhere, Python's default.
+    """
+    capath = lazy_ca_dir(ssl.get_default_verify_paths())
+    if capath is None:
+        return ssl.create_default_context()
+    return ssl.create_default_context(capath=capath)
+
+
+def lazy_ca_dir(paths: ssl.DefaultVerifyPaths) -> str | None:
+    """The hashed CA directory to trust instead of the bundle, or ``None`` (load the
+    bundle as Python does). Only the system's own pair qualifies: the bundle (the
+    default, or what ``SSL_CERT_FILE`` names) lies in that directory, as
+    ``update-ca-certificates`` writes them, and the directory holds at least as
+    many hashed CAs as the bundle has certificates (one added by hand to the
+    bundle alone makes it fall back)."""
+    capath, cafile = paths.capath, paths.cafile
+    if not capath or not cafile:
+        return None
+    try:
+        if Path(cafile).resolve().parent != Path(capath).resolve():
+            return None
+        with os.scandir(capath) as entries:
+            hashed = sum(1 for entry in entries if _HASHED_NAME.fullmatch(entry.name))
+        bundle = Path(cafile).read_bytes().count(_PEM_BEGIN)
+    except OSError:
+        return None
+    return capath if hashed and hashed >= bundle else None
 
 
 def unverified_context() -> ssl.SSLContext:
