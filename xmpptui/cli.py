@@ -235,12 +235,6 @@ def pick_account() -> tuple[str, bool] | None:
 #: not to matter; a value set by the user wins.
 FRAME_RATE_CAP = "1000"
 
-#: How long a thread may hold the GIL while another waits (Python's default: 5 ms).
-#: A key wakes Textual's input thread while the loop parses a burst; at the default
-#: it could wait that long before it even reads the key. Measured on the typing
-#: bench: echo median 5.0 -> 4.4 ms, worst key 19 -> 12 ms.
-GIL_SWITCH = 0.001
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)  # before Textual is imported
@@ -258,7 +252,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"xmpptui: {error}", file=sys.stderr)
         return EXIT_USAGE
     heap.pause()  # until the roster is drawn: see xmpptui/heap.py
-    sys.setswitchinterval(GIL_SWITCH)
     from xmpptui.store.logs import setup_logging
 
     try:
