@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -376,6 +377,42 @@ def test_demo_provisions_contacts_and_runs_the_app(tmp_path: Path) -> None:
     password = (state / "passwords" / "alice").read_text().strip()
     assert password not in done.stdout + done.stderr
     # everything the demo started is gone
+    port = int(argv[argv.index("--port") + 1])
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert processes_mentioning(str(state)) == []
+
+
+@pytest.mark.prosody
+def test_a_closed_terminal_stops_everything_the_demo_started(tmp_path: Path) -> None:
+    """SIGHUP (the terminal or the tmux window closed) stops Prosody and the peers too;
+    before, they lived on and the next ``make demo`` found Prosody still running."""
+    started = tmp_path / "app-started"
+    (tmp_path / "waiting_app.py").write_text(
+        "import pathlib, sys, time\n"
+        f"pathlib.Path({str(started)!r}).write_text(' '.join(sys.argv[1:]))\n"
+        "time.sleep(120)\n"
+    )
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "xmpptui.devtools.demo", "--app-cmd",
+         f"{sys.executable} waiting_app.py"],
+        cwd=tmp_path, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not started.exists() or not started.read_text():
+            assert demo.poll() is None, demo.communicate()
+            assert time.monotonic() < deadline, "the demo did not start its app"
+            time.sleep(0.05)  # polling a file another process writes
+        argv = started.read_text().split()
+        state = tmp_path / ".demo"
+        assert processes_mentioning(str(state / "prosody"))  # Prosody is up
+        demo.send_signal(signal.SIGHUP)
+        assert demo.wait(timeout=30) == 128 + signal.SIGHUP
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+        demo.communicate()
     port = int(argv[argv.index("--port") + 1])
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -189,7 +189,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM, or SIGHUP (the terminal or tmux window closed): exit through the
+    ``finally`` that stops Prosody and the peers (they run in sessions of their own,
+    so nothing else would; the next demo then found Prosody still running)."""
     raise SystemExit(128 + signum)
 
 
@@ -199,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.fresh:
         shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     server = ProsodyServer(state / "prosody")
     first_run = not (state / "prosody" / "data").exists()
     peers: dict[str, subprocess.Popen[bytes]] = {}
