@@ -64,3 +64,26 @@ async def test_restored_tabs_get_names_and_read_messages_stay_read(tmp_path: Pat
         assert await history.unread_counts(ACCOUNT) == {}
     finally:
         await history.close()
+
+
+async def test_restored_messages_get_the_contact_name_once_the_roster_came(
+    tmp_path: Path,
+) -> None:
+    """A tab restored before login showed its stored messages as ``bob@…: text``; when
+    the roster names the contact, they read ``Bob: text`` like the new ones."""
+    history = AsyncHistory(tmp_path / "history.sqlite3")
+    await history.open()
+    await history.save_open_tabs(ACCOUNT, [BOB])
+    then = datetime.now(UTC) - timedelta(minutes=5)
+    await history.add_many(ACCOUNT, [ChatMessage("old1", BOB, BOB, "stored hello", then, False)])
+    rig = Rig(FakePasswords())
+    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    try:
+        async with rig.app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: "stored hello" in log_text(rig.app, BOB))
+            assert f"{BOB}: stored hello" in log_text(rig.app, BOB)  # no roster yet
+            await online(rig, pilot)
+            await wait_for(pilot, lambda: "Bob: stored hello" in log_text(rig.app, BOB))
+            assert f"{BOB}: stored hello" not in log_text(rig.app, BOB)
+    finally:
+        await history.close()

@@ -311,3 +311,17 @@ def test_100k_messages_add_and_draw_only_what_is_visible() -> None:
     index, line = model.locate(model.height - 1)
     assert index == len(model) - 1 and line == 0
     assert "".join(t for t, _ in visible[-1][-1]).endswith("message number 99999")
+
+
+def test_renaming_a_sender_redraws_and_relays_out_only_their_messages() -> None:
+    model = ChatModel()
+    model.add_message(msg("a", "first", minutes=1), BOB)  # named by JID: no roster yet
+    model.add_message(msg("b", "mine", minutes=2, own=True), "me")
+    model.add_message(msg("c", "x" * 66, minutes=30), BOB)  # wraps at 80 under the long name
+    before = drawn(model)
+    assert before[1].endswith(f"{BOB}: first") and len(before) == 5
+    assert model.rename(BOB, "Bob") == 2
+    after = drawn(model)
+    assert after[1].endswith("Bob: first") and "me: mine" in after[2]
+    assert len(after) == 4  # the long one fits on one line under the short name
+    assert model.rename(BOB, "Bob") == 0  # nothing to do the second time

@@ -210,10 +210,14 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
         self._retitle_tabs()
 
     def _retitle_tabs(self) -> None:
-        """Tabs restored before the roster arrived are titled by JID: use names now."""
+        """Tabs restored before the roster arrived are titled by JID, and so are their
+        messages: use names now (a name changed: the same)."""
         tabs = self.main.tabs
         for peer in tabs.peers:
-            tabs.set_title(peer, self.main.roster.display_name(peer))
+            name = self.main.roster.display_name(peer)
+            tabs.set_title(peer, name)
+            if (view := tabs.log_for(peer)) is not None:
+                view.rename(peer, name)
 
     async def _ev_contact_updated(self, event: ev.ContactUpdated) -> None:
         self.main.roster.update_contact(event.contact)

@@ -50,16 +50,32 @@ class EntryMaker:
         if not key:
             self._seq += 1
             key = f"\0anon:{self._seq}"
-        named = self._names.get(sender_name)
-        if named is None:
-            clean = lay.display_name(sender_name)
-            named = self._names[sender_name] = (clean, cell_len(clean))
+        named = self.name(sender_name)
         when = message.timestamp
         ts = when.timestamp()
         day = self._days.get(int(ts // 900))
         entry = Entry(key, ts, self.day(ts, when) if day is None else day, when, message, named[0])
         entry.cells = self.cells(message, named[1])
         return entry
+
+    def name(self, sender_name: str) -> tuple[str, int]:
+        """``sender_name`` cleaned for display, and its width in cells."""
+        named = self._names.get(sender_name)
+        if named is None:
+            clean = lay.display_name(sender_name)
+            named = self._names[sender_name] = (clean, cell_len(clean))
+        return named
+
+    def rename(self, entry: Entry, sender_name: str) -> bool:
+        """Give a message entry another sender name; whether it changed."""
+        clean, cells = self.name(sender_name)
+        if entry.message is None or entry.name == clean:
+            return False
+        entry.name = clean
+        entry.cells = self.cells(entry.message, cells)
+        entry.version += 1
+        entry.h_width = -1
+        return True
 
     def notice(self, text: str, style: str, when: datetime) -> Entry:
         self._seq += 1

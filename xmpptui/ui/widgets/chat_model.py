@@ -160,6 +160,18 @@ class ChatModel:
             ]
         return self._plain
 
+    def rename(self, sender: str, name: str) -> int:
+        """Show ``name`` for the messages ``sender`` (a bare JID) wrote; how many changed.
+        (A tab restored before the roster came named the peer by JID.)"""
+        renamed = 0
+        for entry in self._entries:
+            message = entry.message
+            if message is not None and not message.outgoing and message.sender == sender:
+                renamed += self._make.rename(entry, name)
+        if renamed:
+            self._changed(0)  # widths changed: heights and offsets from the top
+        return renamed
+
     def _message_entry(self, message: ChatMessage, sender_name: str) -> Entry | None:
         if message.id in self._by_key:
             return None

@@ -94,6 +94,11 @@ class ChatView(ChatCanvas, can_focus=True):
             self.changed()
         return added
 
+    def rename(self, sender: str, name: str) -> None:
+        """Show ``name`` for the messages of ``sender`` (bare JID), e.g. once the roster came."""
+        if self.model.rename(sender, name):
+            self.changed()
+
     def add_notice(self, text: str, *, style: str = "dim", when: datetime | None = None) -> None:
         """Add a line from the app itself (help, connection state, errors)."""
         self.model.add_notice(text, style, when or ChatView.clock())
