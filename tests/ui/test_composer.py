@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual import events
+from textual._text_area_theme import TextAreaTheme
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from xmpptui.models import ChatState
 from xmpptui.ui import pace
@@ -255,3 +258,38 @@ async def test_leaving_the_composer_ends_the_typing() -> None:
         assert pace.typing()
         app.composer.blur()
         await settle(pilot, lambda: not pace.typing())
+
+
+async def test_keys_do_not_restyle_the_composer_but_a_theme_change_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Drawing a key's echo skips TextArea's re-reading of its component styles (half of
+    that frame); a new theme or the focus leaving still restyle it."""
+    calls: list[str] = []
+    original = TextAreaTheme.apply_css
+
+    def counting(theme: TextAreaTheme, text_area: TextArea) -> None:
+        calls.append("apply")
+        original(theme, text_area)
+
+    monkeypatch.setattr(TextAreaTheme, "apply_css", counting)
+    app = Host()
+    async with app.run_test() as pilot:
+        composer = app.composer
+        composer.focus()
+        await pilot.press("a")
+        await settle(pilot, lambda: composer.value == "a")
+        await pilot.pause()
+        calls.clear()
+        await pilot.press(*"hello")
+        await settle(pilot, lambda: composer.value == "ahello")
+        await pilot.pause()
+        assert calls == []  # five echoes, no restyling
+        assert composer._theme is not None
+        before = composer._theme.base_style
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot, lambda: calls)  # the next frame restyles
+        assert composer._theme is not None and composer._theme.base_style != before
+        restyled = len(calls)
+        composer.blur()
+        await settle(pilot, lambda: len(calls) > restyled)

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import TextArea
 
@@ -157,6 +159,22 @@ class Composer(TextArea):
             else:
                 start, end = self.selection
                 self.replace("\n", start, end, maintain_selection_offset=False)
+
+    _styled_for: tuple[object, ...] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # TextArea re-reads its component styles into its theme before every frame
+        # (about half of drawing the echo of a key); they change only with the CSS,
+        # the theme, the focus or the enabled state.
+        styled_for = (self.has_focus, self.disabled, self.app.theme)
+        if styled_for == self._styled_for:
+            return super(TextArea, self).render_lines(crop)
+        self._styled_for = styled_for
+        return super().render_lines(crop)
+
+    def notify_style_update(self) -> None:
+        self._styled_for = None
+        super().notify_style_update()
 
     def on_blur(self, _event: events.Blur) -> None:
         pace.typing_ended(self)  # the user went elsewhere: nothing waits for a key
