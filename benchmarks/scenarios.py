@@ -90,7 +90,27 @@ def startup_500(bench: Bench, run: int, idle_seconds: float) -> Metrics:
         bench.finish(app)
 
 
+#: The idle window starts once the app used no CPU for this long: the screen settles
+#: before start-up is over (offline contacts' presences keep coming, off screen).
+CPU_QUIET = 1.0
+
+
+def _until_cpu_quiet(app: PtyApp, quiet: float = CPU_QUIET, timeout: float = 30.0) -> float:
+    """Wait until the app's CPU time stops growing for ``quiet`` seconds; how long it took."""
+    started = time.monotonic()
+    last, since = cpu(app.pid).total, started
+    while (now := time.monotonic()) - since < quiet:
+        if now - started > timeout:
+            raise BenchError(f"the app kept using CPU for {timeout:g}s after start-up")
+        time.sleep(0.05)  # polling interval of a deadline-bounded wait
+        total = cpu(app.pid).total
+        if total != last:
+            last, since = total, time.monotonic()
+    return time.monotonic() - started
+
+
 def _idle(app: PtyApp, seconds: float) -> Metrics:
+    waited = _until_cpu_quiet(app)
     before, bytes_before = cpu(app.pid), app.bytes_read
     started = time.monotonic()
     time.sleep(seconds)  # the deliberate idle window
@@ -100,6 +120,7 @@ def _idle(app: PtyApp, seconds: float) -> Metrics:
         "idle_cpu_pct": 100 * (after.total - before.total) / elapsed,
         "idle_rss_mib": mem.rss / MIB,
         "idle_output_bytes_per_s": (app.bytes_read - bytes_before) / elapsed,
+        "idle_waited_s": waited,  # from "screen settled" to "CPU quiet"
     }
 
 
