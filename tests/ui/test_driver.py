@@ -147,3 +147,22 @@ def test_a_key_from_the_terminal_is_stamped_on_arrival(monkeypatch: pytest.Monke
     driver.process_message(events.Key("a", "a"))
     assert pace.key_pending()
     assert len(delivered) == 2  # both handed on to Textual
+
+
+def test_events_go_straight_to_the_apps_thread_safe_queue() -> None:
+    """No coroutine and Task per event (one more turn of the loop for every key):
+    ``post_message`` is thread-safe by itself."""
+    posted: list[tuple[Message, str]] = []
+
+    class App:
+        def post_message(self, message: Message) -> bool:
+            posted.append((message, threading.current_thread().name))
+            return True
+
+    driver = QuietDriver.__new__(QuietDriver)
+    driver._app = App()  # type: ignore[assignment]
+    key = events.Key("a", "a")
+    reader = threading.Thread(target=driver.send_message, args=(key,), name="input")
+    reader.start()
+    reader.join(WAIT)
+    assert posted == [(key, "input")]

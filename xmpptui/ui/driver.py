@@ -121,6 +121,12 @@ class QuietDriver(LinuxDriver):
         # Not closed in close(): Textual calls that on suspend (ctrl+z) too.
         weakref.finalize(self, _close, self._wake_read, self._wake_write)
 
+    def send_message(self, message: Message) -> None:
+        # Textual's driver wraps each event in a coroutine and a Task on the loop, which
+        # then posts it: one turn of the loop (with whatever else is ready) more than
+        # ``post_message``, which is thread-safe by itself (call_soon_threadsafe).
+        self._app.post_message(message)
+
     def process_message(self, message: Message) -> None:
         if isinstance(message, events.Key):
             pace.key_arrived()  # from here until its frame, the network waits (ui.pace)
