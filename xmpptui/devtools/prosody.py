@@ -7,8 +7,10 @@ has no s2s and no HTTP, and runs in the foreground as whoever started it (root
 included: ``run_as_root``), so it never touches ``/etc/prosody`` or
 ``/var/lib/prosody`` and never starts a system daemon.
 
-Accounts are created through Prosody's admin socket (``mod_admin_socket``), a
-few milliseconds each, without the password ever appearing on a command line.
+What it needs before it runs (executables, Lua literals, free ports, the
+certificates) is in ``prosody_setup``. Accounts are created through Prosody's
+admin socket (``mod_admin_socket``), a few milliseconds each, without the
+password ever appearing on a command line.
 
     with ProsodyServer(tmp_dir) as server:
         alice = server.create_account("alice", "secret")
@@ -21,20 +23,44 @@ import atexit
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TypeAlias
-from xml.sax.saxutils import escape as xml_escape
+from typing import IO
+
+from xmpptui.devtools.prosody_admin import admin_exchange, unix_accepts
+from xmpptui.devtools.prosody_setup import (
+    LUA_NAME,
+    Account,
+    LuaValue,
+    ProsodyError,
+    ProsodyNotFoundError,
+    find_executable,
+    free_ports,
+    lua_string,
+    lua_value,
+    make_certificates,
+)
+
+__all__ = [
+    "MODULES",
+    "Account",
+    "LuaValue",
+    "ProsodyError",
+    "ProsodyNotFoundError",
+    "ProsodyServer",
+    "find_executable",
+    "free_ports",
+    "lua_string",
+    "lua_value",
+    "make_certificates",
+]
 
 MODULES = (
     "roster", "saslauth", "tls", "disco", "carbons", "mam", "offline", "smacks",
@@ -43,137 +69,7 @@ MODULES = (
 )  # fmt: skip
 _USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _BIND_FAILURES = ("Failed to open server port", "Error binding encrypted port")
-_ADMIN_NS = "xmpp:prosody.im/admin"
 _MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
-_LUA_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-#: A Python value that ``lua_value`` can write as a Lua literal.
-LuaValue: TypeAlias = "str | int | float | bool | Sequence[LuaValue] | Mapping[str, LuaValue]"
-
-
-class ProsodyError(RuntimeError):
-    """Prosody could not be started, stopped or asked to do something."""
-
-
-class ProsodyNotFoundError(ProsodyError):
-    """The ``prosody`` (or ``openssl``) executable is not installed."""
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """An account on the rig. ``password`` is left out of ``repr`` on purpose."""
-
-    username: str
-    domain: str
-    password: str = field(repr=False)
-
-    @property
-    def jid(self) -> str:
-        """The bare JID ``username@domain``."""
-        return f"{self.username}@{self.domain}"
-
-
-def find_executable(name: str) -> str:
-    """Return the path of ``name`` (also looking in sbin dirs) or raise."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
-    if not found:
-        raise ProsodyNotFoundError(
-            f"{name!r} is not installed; `make prosody` (or `make test`) installs "
-            "Debian's prosody and openssl packages"
-        )
-    return found
-
-
-def lua_string(text: str) -> str:
-    """Quote ``text`` as a Lua string literal: every byte but [A-Za-z0-9_./-] as ``\\ddd``."""
-    safe = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-"
-    body = "".join(chr(b) if b in safe else f"\\{b:03d}" for b in text.encode())
-    return f'"{body}"'
-
-
-def lua_value(value: LuaValue) -> str:
-    """Write ``value`` as a Lua literal: str, bool, number, list (array) or mapping (table)."""
-    if isinstance(value, str):
-        return lua_string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        for key in value:
-            if not _LUA_NAME_RE.fullmatch(key):
-                raise ValueError(f"not a Lua table key: {key!r}")
-        return "{ " + ", ".join(f"{k} = {lua_value(v)}" for k, v in value.items()) + " }"
-    return "{ " + ", ".join(lua_value(v) for v in value) + " }"
-
-
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """Ask the kernel for ``count`` distinct free TCP ports on ``host``."""
-    with contextlib.ExitStack() as stack:
-        ports = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((host, 0))
-            ports.append(int(sock.getsockname()[1]))
-        return ports
-
-
-def make_certificates(
-    tls_dir: Path, domain: str, *, alt_names: Sequence[str] = ()
-) -> tuple[Path, Path, Path]:
-    """Create a small CA and a leaf for ``domain`` with openssl; return (ca, cert, key).
-
-    The leaf's subjectAltName lists ``domain`` then ``alt_names`` (other virtual
-    hosts). The extensions satisfy Python's ``VERIFY_X509_STRICT`` (default in
-    3.13): CA with critical basicConstraints, keyCertSign/cRLSign and SKI; leaf
-    with SAN, serverAuth, SKI and AKI. Existing files are reused when they were
-    made for the same names.
-    """
-    ca, cert, key = (
-        tls_dir / "ca.pem",
-        tls_dir / "certs" / f"{domain}.crt",
-        tls_dir / "certs" / f"{domain}.key",
-    )
-    names = list(dict.fromkeys([domain, *alt_names]))
-    names_file = tls_dir / "certs" / f"{domain}.names"  # absent: made for domain alone
-    made_for = names_file.read_text().split() if names_file.is_file() else [domain]
-    if ca.is_file() and cert.is_file() and key.is_file() and made_for == names:
-        return ca, cert, key
-    openssl = find_executable("openssl")
-    (tls_dir / "certs").mkdir(parents=True, exist_ok=True)
-    cnf = tls_dir / "openssl.cnf"
-    cnf.write_text(
-        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = xmpptui test CA\n"
-        "[v3_ca]\nbasicConstraints = critical, CA:TRUE\n"
-        "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
-        "[v3_leaf]\nbasicConstraints = critical, CA:FALSE\n"
-        "keyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
-        f"subjectAltName = {', '.join(f'DNS:{name}' for name in names)}\n"
-        "subjectKeyIdentifier = hash\n"
-        "authorityKeyIdentifier = keyid:always\n"
-    )
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    ca_key, csr = tls_dir / "ca.key", tls_dir / "leaf.csr"
-    steps = [
-        [openssl, "req", "-x509", "-new", *ec, "-keyout", ca_key, "-out", ca, "-days", "3650",
-         "-config", cnf, "-extensions", "v3_ca"],
-        [openssl, "req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", f"/CN={domain}"],
-        [openssl, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "3650",
-         "-set_serial", f"0x{secrets.token_hex(16)}", "-extfile", cnf, "-extensions", "v3_leaf",
-         "-out", cert],
-    ]  # fmt: skip
-    for argv in steps:
-        done = subprocess.run(
-            [str(a) for a in argv], capture_output=True, text=True, stdin=subprocess.DEVNULL
-        )
-        if done.returncode != 0:
-            raise ProsodyError(f"openssl failed ({argv[1]}): {done.stderr.strip()[-500:]}")
-    csr.unlink()
-    if len(names) > 1:
-        names_file.write_text("\n".join(names) + "\n")
-    else:
-        names_file.unlink(missing_ok=True)
-    return ca, cert, key
 
 
 class ProsodyServer:
@@ -331,7 +227,7 @@ class ProsodyServer:
         """
         if not self.running:
             raise ProsodyError("Prosody is not running")
-        output, result, failed = _admin_exchange(self._socket_path(), command, timeout)
+        output, result, failed = admin_exchange(self._socket_path(), command, timeout)
         text = "\n".join([*output, result]).strip()
         for secret in mask:
             if len(secret) >= 6:
@@ -391,7 +287,7 @@ VirtualHost {q(self.domain)}
     def _virtual_host(name: str, options: Mapping[str, LuaValue]) -> str:
         lines = [f"\nVirtualHost {lua_string(name)}"]
         for key, value in options.items():
-            if not _LUA_NAME_RE.fullmatch(key):
+            if not LUA_NAME.fullmatch(key):
                 raise ValueError(f"not a Prosody option name: {key!r}")
             lines.append(f"    {key} = {lua_value(value)}")
         return "\n".join(lines) + "\n"
@@ -431,7 +327,7 @@ VirtualHost {q(self.domain)}
             if "Shutting down: " in log:  # 0.12 may then hang instead of exiting
                 raise ProsodyError(f"Prosody refused to start.\n{self.log_tail()}")
             # "Activated service" is logged once the listening sockets are bound.
-            if all(w in log for w in wanted) and _unix_accepts(self._socket_path()):
+            if all(w in log for w in wanted) and unix_accepts(self._socket_path()):
                 return True
             if time.monotonic() > deadline:
                 raise ProsodyError(
@@ -462,47 +358,3 @@ def _ports_free(host: str, *ports: int) -> bool:
             except OSError:
                 return False
     return True
-
-
-def _unix_accepts(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.connect(str(path))
-        except OSError:
-            return False
-    return True
-
-
-def _admin_exchange(path: Path, command: str, timeout: float) -> tuple[list[str], str, bool]:
-    """Send one ``repl-input`` on Prosody's admin socket; return (output, result, failed)."""
-    deadline = time.monotonic() + timeout
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
-    output: list[str] = []
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(str(path))
-            sock.sendall(
-                f"<?xml version='1.0'?><stream:stream xmlns='{_ADMIN_NS}' "
-                "xmlns:stream='http://etherx.jabber.org/streams'>"
-                f"<repl-input>{xml_escape(command)}</repl-input>".encode()
-            )
-            while time.monotonic() < deadline:
-                data = sock.recv(65536)
-                if not data:
-                    break
-                parser.feed(data)
-                for event in parser.read_events():
-                    element = event[-1]
-                    if not isinstance(element, ET.Element):
-                        continue
-                    name = element.tag.rpartition("}")[2]
-                    if name == "repl-output":
-                        output.append(element.text or "")
-                    elif name == "repl-result":
-                        with contextlib.suppress(OSError):
-                            sock.sendall(b"</stream:stream>")
-                        return output, element.text or "", element.get("type") == "error"
-        except (OSError, ET.ParseError) as error:
-            raise ProsodyError(f"Prosody admin socket {path}: {error}") from error
-    raise ProsodyError(f"Prosody admin socket {path}: no answer within {timeout:g}s")
