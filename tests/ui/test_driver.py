@@ -8,6 +8,7 @@ import os
 import queue
 import selectors
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,3 +167,25 @@ def test_events_go_straight_to_the_apps_thread_safe_queue() -> None:
     reader.start()
     reader.join(WAIT)
     assert posted == [(key, "input")]
+
+
+def test_a_character_split_across_reads_arrives_whole(reader: Reader) -> None:
+    assert reader.next_timeout() is None
+    encoded = "é".encode()
+    os.write(reader.keys_w, encoded[:1])  # decodes to "" for now: not the end of input
+    assert reader.next_timeout() is None
+    os.write(reader.keys_w, encoded[1:])
+    assert reader.key() == "é"
+
+
+def test_the_end_of_input_is_not_read_again_and_again(reader: Reader) -> None:
+    """A closed input is always "readable": watched further, the thread would spin."""
+    assert reader.next_timeout() is None
+    os.close(reader.keys_w)
+    reader.keys_w = os.open(os.devnull, os.O_WRONLY)  # for close() at the end
+    assert reader.next_timeout() is None  # the select after the end of input: asleep
+    time.sleep(0.2)  # a spinning thread would call select thousands of times meanwhile
+    assert reader.timeouts.qsize() <= 1
+    reader.stop.set()
+    reader.thread.join(WAIT)
+    assert not reader.thread.is_alive()

@@ -91,8 +91,11 @@ def read_input(
                 if key.data == "wake":
                     _drain(wake_fd)
                     continue
-                data = decode(os.read(fileno, 4096))
-                if data:  # empty: end of a piped stdin (Textual ignores it too)
+                raw = os.read(fileno, 4096)
+                if not raw:  # end of input (a closed pipe): stop watching it, or it spins
+                    selector.unregister(fileno)
+                    continue
+                if data := decode(raw):  # "": the first bytes of a character so far
                     hand_over(parser.feed(data))
             hand_over(parser.tick())
     finally:
