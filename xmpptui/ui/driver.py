@@ -7,7 +7,9 @@ Escape has waited long enough to be a key. Idle, that was all of xmpptui's CPU
 two descriptors with no timeout: the terminal, and a pipe that the driver's
 ``exit_event`` writes to when it is set. A timeout is used only while the
 parser holds a half-read escape sequence, for exactly as long as it has left.
-Everything else (terminal modes, parsing, suspend and resume) is Textual's.
+Events go straight to the app's queue (``post_message`` is thread-safe), and
+each key is stamped on arrival for ``ui.pace`` (keys go first). Everything else
+(terminal modes, parsing, suspend and resume) is Textual's.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class QuietDriver(LinuxDriver):
 
     def process_message(self, message: Message) -> None:
         if isinstance(message, events.Key):
-            pace.key_arrived()  # from here until its frame, the network waits (ui.pace)
+            pace.key_arrived()  # the network and due redraws let it go first (ui.pace)
         super().process_message(message)
 
     def run_input_thread(self) -> None:
