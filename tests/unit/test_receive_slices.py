@@ -171,3 +171,17 @@ async def test_a_big_read_stops_between_pieces_for_a_key(client: XmppClient, urg
     urgent.on = False
     await until(lambda: len(seen) == 2000)
     assert seen == [f"m{n}" for n in range(2000)]
+
+
+async def test_keys_held_down_do_not_stop_the_reading(client: XmppClient, urgent: Any) -> None:
+    """Urgent all the time (keys faster than each one's wait): received data is still
+    parsed, a slice after every ``MAX_HOLD_SECONDS`` of waiting."""
+    seen = collect(client)
+    urgent.on = True
+    client.data_received(b"".join(message(n) for n in range(200)))
+    assert seen == []
+    await until(lambda: len(seen) > 0, turns=10**6)
+    first = len(seen)
+    assert first < 200  # one slice (a piece here: the budget is zero), then waiting again
+    await until(lambda: len(seen) > first, turns=10**6)
+    assert seen == [f"m{n}" for n in range(len(seen))]

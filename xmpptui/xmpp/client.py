@@ -48,8 +48,11 @@ SLICE_SECONDS = 0.003
 #: Received data is parsed in pieces of at most this many bytes (a few stanzas).
 SLICE_BYTES = 4096
 #: While something more urgent waits (``yield_to``), received data looks again
-#: after this long.
+#: after this long ...
 YIELD_SECONDS = 0.001
+#: ... but waits no longer than this in a row (keys held down faster than the
+#: urgency lasts must not stop the session from reading at all).
+MAX_HOLD_SECONDS = 0.1
 
 
 def _nothing_waits() -> bool:
@@ -224,6 +227,8 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
     _backlog: bytes = b""  # received, not parsed yet (reading is paused meanwhile)
     _drain_handle: asyncio.Handle | None = None
     _paused = False
+    _held_since: float | None = None  # when received data began to wait for something urgent
+    _unheld_until = 0.0  # after MAX_HOLD_SECONDS of waiting: parse anyway until then
 
     def data_received(self, data: bytes | str) -> None:
         """Parse what arrived, but give the loop back after ``slice_seconds``: the
@@ -232,17 +237,34 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
         if self._backlog:  # older data waits: keep the order
             self._backlog += data if isinstance(data, bytes) else data.encode()
             return
-        if _urgent():
+        if self._must_wait():
             self._hold(data if isinstance(data, bytes) else data.encode())
             return
         self._digest(data)
+
+    def _must_wait(self) -> bool:
+        """Something urgent waits (``yield_to``), and received data has not waited
+        ``MAX_HOLD_SECONDS`` in a row for it yet (after that: one slice, then again)."""
+        if not _urgent():
+            self._held_since = None
+            return False
+        now = time.perf_counter()
+        if now < self._unheld_until:  # the slice granted after a long wait
+            return False
+        if self._held_since is None:
+            self._held_since = now
+        if now - self._held_since < MAX_HOLD_SECONDS:
+            return True
+        self._held_since = None
+        self._unheld_until = now + self.slice_seconds
+        return False
 
     def _hold(self, rest: bytes) -> None:
         """Keep ``rest`` for a later turn (reading paused): the next one, or, while
         something urgent waits, ``YIELD_SECONDS`` later."""
         self._backlog = rest
         self._set_reading(False)
-        if _urgent():
+        if self._held_since is not None:
             self._drain_handle = self.loop.call_later(YIELD_SECONDS, self._drain)
         else:
             self._drain_handle = self.loop.call_soon(self._drain)
@@ -257,13 +279,13 @@ class XmppClient(ClientXMPP):  # type: ignore[misc]
             self._parse(data[start:end])
             if self.parser is None or self.transport is None:
                 return  # the stream ended or was aborted in this piece
-            if end < len(data) and (time.perf_counter() >= deadline or _urgent()):
+            if end < len(data) and (time.perf_counter() >= deadline or self._must_wait()):
                 self._hold(data[end:])
                 return
 
     def _drain(self) -> None:
         self._drain_handle = None
-        if self._backlog and _urgent():
+        if self._backlog and self._must_wait():
             self._drain_handle = self.loop.call_later(YIELD_SECONDS, self._drain)
             return
         data, self._backlog = self._backlog, b""
