@@ -74,11 +74,7 @@ def key_typed(widget: _Refreshing) -> None:
     """A key was typed into ``widget``: the waiting redraws follow its frame."""
     global _last_key
     _last_key = monotonic()
-    if _waiting:
-        callbacks = list(_waiting.values())
-        _waiting.clear()
-        for callback in callbacks:
-            widget.call_after_refresh(callback)
+    _release(widget.call_after_refresh)
 
 
 def typing_ended(widget: _Refreshing) -> None:
@@ -86,11 +82,15 @@ def typing_ended(widget: _Refreshing) -> None:
     key is drawn now, and no redraw waits until the next key is typed."""
     global _last_key
     _last_key = -1.0
-    if _waiting:
-        callbacks = list(_waiting.values())
-        _waiting.clear()
-        for callback in callbacks:
-            widget.call_later(callback)
+    _release(widget.call_later)
+
+
+def _release(schedule: Callable[[Callable[[], object]], object]) -> None:
+    """Hand every waiting redraw to ``schedule`` (after the frame, or at once)."""
+    callbacks = list(_waiting.values())
+    _waiting.clear()
+    for callback in callbacks:
+        schedule(callback)
 
 
 def forget(owner: object) -> None:

@@ -135,8 +135,7 @@ class ChatCanvas(ScrollView):
         if self._streak >= _STREAK:
             self._pace_timer = self.set_timer(min(QUIET, STREAM_FRAME - since), self._paced)
         elif pace.typing():  # the first messages of a burst, a reply: after the next key
-            pace.after_next_key(self, self._flush)
-            self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)  # typing stopped
+            self._after_next_key()
         elif since < FRAME:
             self.set_timer(FRAME - since, self._flush_after_key)
         else:
@@ -157,10 +156,14 @@ class ChatCanvas(ScrollView):
         if now < due - 0.001:
             self._pace_timer = self.set_timer(due - now, self._paced)
         elif pace.typing():
-            pace.after_next_key(self, self._flush)
-            self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)  # typing stopped
+            self._after_next_key()
         else:
             self._flush_after_key()
+
+    def _after_next_key(self) -> None:
+        """Relayout right after the next key's frame, or when typing stopped."""
+        pace.after_next_key(self, self._flush)
+        self._pace_timer = self.set_timer(pace.TYPING_GAP, self._paced)
 
     def on_unmount(self) -> None:
         pace.forget(self)
