@@ -195,11 +195,6 @@ class MessagingFlows(RosterFlows):
             newest = max(reversed(news), key=lambda m: m.timestamp)  # ties: the last stored
             await self._history.mark_read(self.account, peer, newest.id)
 
-    def _add_unread(self, peer: str, count: int) -> None:
-        self._unread[peer] = self._unread.get(peer, 0) + count
-        self._main.roster.set_unread(peer, self._unread[peer])
-        self._main.tabs.set_unread(peer, self._unread[peer])
-
     def _alert(self, peer: str, news: list[ChatMessage]) -> None:
         """A toast (and the bell) for ``news``: at once, or summed up a few seconds later
         if ``peer`` had one just now (``ToastGate``)."""

@@ -94,8 +94,8 @@ class RosterFlows(AccountFlows):
         self._main.roster.set_client(event.jid, event.resource, name)
 
     # ------------------------------------------------------------ unread
-    def _count_unread(self, peer: str) -> None:
-        self._unread[peer] = self._unread.get(peer, 0) + 1
+    def _add_unread(self, peer: str, count: int) -> None:
+        self._unread[peer] = self._unread.get(peer, 0) + count
         self._main.roster.set_unread(peer, self._unread[peer])
         self._main.tabs.set_unread(peer, self._unread[peer])
 
