@@ -161,8 +161,6 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
                         log.warning("no handler for %s", type(event).__name__)
                 except Exception:  # one bad event must not kill the bridge
                     log.exception("handling %s failed", type(event).__name__)
-                if type(event) is ev.RosterReceived and not heap.settled():
-                    self.set_timer(heap.AFTER_ROSTER, heap.settle)  # once it is drawn
 
     # ------------------------------------------------------- session events
     async def _ev_connecting(self, event: ev.Connecting) -> None:
@@ -208,6 +206,8 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
     async def _ev_roster(self, event: ev.RosterReceived) -> None:
         self.main.roster.set_contacts(event.contacts)
         self._retitle_tabs()
+        if not heap.settled():
+            self.set_timer(heap.AFTER_ROSTER, heap.settle)  # once it is drawn
 
     def _retitle_tabs(self) -> None:
         """Tabs restored before the roster arrived are titled by JID, and so are their
