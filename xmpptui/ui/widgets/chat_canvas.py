@@ -46,8 +46,9 @@ messages cannot be read at sixty frames a second, and each redraw of a tab costs
 screen's compositing: the loop stays free for the keys typed meanwhile) ..."""
 QUIET = 0.08
 """... or sooner, once no change came for this many seconds (the end of a burst)."""
-STRIPS = 256
-"""Drawn rows kept (a Textual ``Strip`` weighs about a kilobyte): several screens."""
+STRIPS = 96
+"""Drawn rows kept: about three screens. A Textual ``Strip`` weighs about a kilobyte,
+and each one kept holds on to the copy Textual derives from it for the screen."""
 _STREAM = 1 / 12  # a change this soon after a relayout continues a stream ...
 _STREAK = 4  # ... and this many such changes in a row make one
 

@@ -44,6 +44,9 @@ __all__ = ["NO_GROUP", "RosterView", "row_parts"]
 
 FRAME = 1 / 60
 """At most one rebuild per this many seconds."""
+ROW_STRIPS = 256
+"""Drawn rows kept: several screens (a Textual ``Strip`` weighs about a kilobyte, twice
+that with the copy Textual derives from it; 1,024 of them were 2 MiB)."""
 
 
 class _JidMessage(Message):
@@ -147,7 +150,7 @@ class RosterView(ScrollView, can_focus=True):
         self._dirty = self._flush_pending = False
         self._last_flush = 0.0
         self._on_request = False
-        self._strips: LRUCache[tuple[Row, int, bool, bool], Strip] = LRUCache(1024)
+        self._strips: LRUCache[tuple[Row, int, bool, bool], Strip] = LRUCache(ROW_STRIPS)
 
     # ------------------------------------------------ data (pass-throughs)
     def set_contacts(self, contacts: Iterable[Contact]) -> None:
