@@ -2,8 +2,11 @@
 
 pygments (slixmpp's DEBUG colouring, ~70 ms), cryptography (certificate
 details, ~40 ms) and keyring (backend discovery, ~30 ms, imported in the
-keyring worker thread) stay out of the start-up path. Timing belongs to the
-benchmarks; this checks the modules are simply not loaded.
+keyring worker thread) stay out of the start-up path, and so do the dialogs
+that most sessions never show (password, account creation, certificate trust,
+resource conflict, new password, blocked contacts, search results): with the
+Textual widgets only they use, about a MiB in every running app. Timing and
+memory belong to the benchmarks; this checks the modules are simply not loaded.
 """
 
 from __future__ import annotations
@@ -12,16 +15,25 @@ import json
 import subprocess
 import sys
 
-PROBE = """
+import pytest
+
+DIALOGS = ["password", "register", "trust", "conflict", "new_password", "blocked", "search"]
+PROBE = (
+    f"DIALOGS = {DIALOGS!r}\n"
+    + """
 import json, sys
 import xmpptui.cli, xmpptui.app, xmpptui.xmpp.session, xmpptui.store.credentials
 import xmpptui.store.history, xmpptui.store.logs, xmpptui.xmpp.registration
+dialogs = [f"xmpptui.ui.screens.{name}" for name in DIALOGS]
 tostring = sys.modules["slixmpp.xmlstream.tostring"]
 print(json.dumps({
     "loaded": sorted(m for m in ("pygments", "cryptography", "keyring") if m in sys.modules),
+    "dialogs": sorted(m for m in dialogs if m in sys.modules),
+    "main_screen": "xmpptui.ui.screens.main" in sys.modules,
     "highlighted": str(tostring.highlight("<a/>")),
 }))
 """
+)
 
 
 def test_heavy_optional_modules_stay_out_of_start_up() -> None:
@@ -30,7 +42,19 @@ def test_heavy_optional_modules_stay_out_of_start_up() -> None:
     ).stdout
     result = json.loads(out)
     assert result["loaded"] == []
+    assert result["dialogs"] == []
+    assert result["main_screen"]  # the probe did import the app's screens
     assert result["highlighted"] == "<a/>"  # plain text: no escape codes in our log file
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+def test_each_dialog_module_imports_on_its_own(name: str) -> None:
+    """Loaded late, each dialog must still import by itself (no order it relied on)."""
+    code = f"import xmpptui.ui.screens.{name}; print('ok')"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "ok"
 
 
 def test_pygments_still_imports_after_the_xmpp_layer() -> None:

@@ -4,6 +4,9 @@ certificate trust and resource conflicts.
 Part of the app coordinator (which alone may cross layers): ``XmppTuiApp``
 inherits these. Each flow that needs the user runs in a worker and waits on a
 modal screen; nothing here reconnects or trusts anything by itself.
+
+The dialogs are imported where they are shown: most sessions never show any of
+them, and with their widgets they weighed about a MiB in every running app.
 """
 
 from __future__ import annotations
@@ -25,12 +28,7 @@ from xmpptui.models import (
 from xmpptui.store import logs, secrets
 from xmpptui.store.credentials import PasswordSource
 from xmpptui.ui import render
-from xmpptui.ui.screens.conflict import ConflictScreen
 from xmpptui.ui.screens.main import MainScreen
-from xmpptui.ui.screens.new_password import NewPasswordScreen
-from xmpptui.ui.screens.password import PasswordScreen
-from xmpptui.ui.screens.register import RegisterScreen
-from xmpptui.ui.screens.trust import PinChangedScreen, TrustScreen
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.api import Session
 from xmpptui.xmpp.regform import FormValue, RegistrationError
@@ -123,6 +121,8 @@ class AccountFlows(App[int]):
                 self._notice(notice, "warning")
             password, self._password_source = found.password, found.source
         while password is None:
+            from xmpptui.ui.screens.password import PasswordScreen  # loaded when first shown
+
             self._set_state(ConnectionState.OFFLINE, error or "waiting for the password")
             entry = await self.push_screen_wait(
                 PasswordScreen(
@@ -171,6 +171,8 @@ class AccountFlows(App[int]):
         from_command = await self._password_from_command()
         form = prefill_registration(form, local, from_command)
         error = ""
+        from xmpptui.ui.screens.register import RegisterScreen
+
         while True:
             self._set_state(ConnectionState.OFFLINE, error or "creating the account")
             values = await self.push_screen_wait(RegisterScreen(form, domain=domain, error=error))
@@ -213,6 +215,8 @@ class AccountFlows(App[int]):
         self.run_worker(self._resolve_conflict(event.full_jid), exclusive=True, group="conflict")
 
     async def _resolve_conflict(self, full_jid: str) -> None:
+        from xmpptui.ui.screens.conflict import ConflictScreen
+
         choice = await self.push_screen_wait(ConflictScreen(full_jid))
         session = self.session
         if session is None or choice == "offline":
@@ -233,6 +237,8 @@ class AccountFlows(App[int]):
         self.run_worker(self._ask_trust(event), exclusive=True, group="trust")
 
     async def _ask_trust(self, event: ev.CertificateUntrusted) -> None:
+        from xmpptui.ui.screens.trust import TrustScreen
+
         choice = await self.push_screen_wait(
             TrustScreen(event.info, event.server_name, event.reason)
         )
@@ -258,6 +264,8 @@ class AccountFlows(App[int]):
 
     async def _ask_replace_pin(self, event: ev.CertificateChanged) -> None:
         assert event.info is not None
+        from xmpptui.ui.screens.trust import PinChangedScreen
+
         choice = await self.push_screen_wait(
             PinChangedScreen(event.info, event.pinned, event.server_name)
         )
@@ -293,6 +301,8 @@ class AccountFlows(App[int]):
         if session is None:
             self._notice("Log in first.", "warning")
             return
+        from xmpptui.ui.screens.new_password import NewPasswordScreen
+
         new = await self.push_screen_wait(NewPasswordScreen(self.account))
         if not new:
             return

@@ -28,7 +28,6 @@ from xmpptui.models import ChatMessage, ChatState, Delivery
 from xmpptui.store.history import AsyncHistory
 from xmpptui.ui import commands, render
 from xmpptui.ui.screens.main import MainScreen
-from xmpptui.ui.screens.search import SearchHit, SearchScreen
 from xmpptui.ui.widgets.chat_view import ChatView
 from xmpptui.ui.widgets.composer import Composer
 from xmpptui.xmpp import events as ev
@@ -377,6 +376,8 @@ class MessagingFlows(RosterFlows):
         if self._history is None:
             self._notice("No history database.", "warning")
             return
+        from xmpptui.ui.screens.search import SearchHit, SearchScreen  # loaded when first shown
+
         results = await self._history.search(self.account, text)
         hit = await self.push_screen_wait(SearchScreen(text, results, self._name_of))
         if isinstance(hit, SearchHit):

@@ -11,7 +11,6 @@ from typing import Any
 
 from xmpptui.app.account import AccountFlows
 from xmpptui.ui import commands
-from xmpptui.ui.screens.blocked import BlockedScreen
 from xmpptui.ui.screens.main import MainScreen
 from xmpptui.xmpp import events as ev
 
@@ -111,6 +110,8 @@ class RosterFlows(AccountFlows):
         session = self.session
         roster = self._main.roster
         if isinstance(command, commands.BlockedCommand):
+            from xmpptui.ui.screens.blocked import BlockedScreen  # loaded when first shown
+
             self.push_screen(BlockedScreen(sorted(self._blocked)), self._unblock_chosen)
             return True
         if not isinstance(
