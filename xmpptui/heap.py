@@ -10,7 +10,9 @@ calls ``pause()`` first, and the app calls ``settle()`` once start-up is over
 prompt, an error):
 one full collection for start-up's little garbage, then ``gc.freeze()``, which
 exempts every surviving object from later collections (they are still freed
-when no longer referenced). Later collections only look at what came after.
+when no longer referenced; one that later ends up in unreachable cycles stays:
+a one-time cost, such as the first footer keys). Later collections only look at
+what came after.
 
 Without ``pause()`` (the app run by tests), ``settle()`` freezes right after
 the next full collection that comes anyway, instead of forcing one.

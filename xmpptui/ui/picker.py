@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from xmpptui.ui import render
+from xmpptui.ui.widgets.footer import KeyFooter
 
 _ADD = "__add__"
 _CREATE = "__create__"
@@ -97,7 +98,7 @@ class AccountPickerApp(App[Pick | None]):
                 yield Label("Address (JID), e.g. alice@example.org", id="ask-label")
                 yield Input(placeholder="name@server", id="jid")
                 yield Static("", id="problem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#accounts", OptionList).focus()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from xmpptui.models import Show
 from xmpptui.ui import commands, render
@@ -23,6 +23,7 @@ from xmpptui.ui.screens.contact import ContactScreen
 from xmpptui.ui.screens.prompt import RequestScreen, TextPromptScreen
 from xmpptui.ui.widgets.chat import ChatTabs
 from xmpptui.ui.widgets.composer import Composer
+from xmpptui.ui.widgets.footer import KeyFooter
 from xmpptui.ui.widgets.presence import PresenceSelector
 from xmpptui.ui.widgets.roster import RosterView
 from xmpptui.ui.widgets.roster_pane import RosterPane
@@ -138,7 +139,7 @@ class MainScreen(Screen[None]):
                 with ChatTabs(id="tabs"):
                     yield ChatTabs.console_pane()
                 yield Composer(id="composer")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.composer.focus()
