@@ -39,7 +39,7 @@ from xmpptui.models import (
 )
 from xmpptui.store.credentials import PasswordSource
 from xmpptui.store.history import AsyncHistory
-from xmpptui.ui import commands
+from xmpptui.ui import commands, textual_fixes
 from xmpptui.ui.screens.main import MainScreen
 from xmpptui.xmpp import events as ev
 from xmpptui.xmpp.api import Session
@@ -73,6 +73,7 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
         register_first: bool = False,
     ) -> None:
         super().__init__()
+        textual_fixes.apply()
         self.account = account
         self._session_factory = session_factory
         self._passwords = passwords

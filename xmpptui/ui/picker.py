@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from xmpptui.ui import render
+from xmpptui.ui import render, textual_fixes
 from xmpptui.ui.widgets.footer import KeyFooter
 
 _ADD = "__add__"
@@ -79,6 +79,7 @@ class AccountPickerApp(App[Pick | None]):
 
     def __init__(self, accounts: Sequence[str], is_valid_jid: Callable[[str], bool]) -> None:
         super().__init__()
+        textual_fixes.apply()
         self._accounts = list(accounts)
         self._is_valid = is_valid_jid
         self._create = False
