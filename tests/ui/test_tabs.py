@@ -6,11 +6,14 @@ alt+2.. = conversations in tab order, alt+a = next unread).
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from xmpptui.ui.widgets.chat import ChatTabs, ChatView
 
@@ -123,3 +126,24 @@ async def test_next_unread_goes_round_the_tabs() -> None:
         assert tabs.next_unread() is None  # only the current tab has unread
         await pilot.press("alt+1", "alt+a")
         await settle(pilot, lambda: tabs.active_peer == BOB)
+
+
+async def test_closed_tabs_are_let_go() -> None:
+    """Textual's ``query_one`` remembers its answers per node for 1,024 DOM changes;
+    the tabs forget those about a closed tab, so its widgets are freed at once."""
+    app = Host()
+    closed: weakref.WeakSet[Widget] = weakref.WeakSet()
+    async with app.run_test() as pilot:
+        tabs = app.tabs
+        for n in range(8):
+            view = await tabs.open_peer(f"user{n}@example.org", f"User {n}")
+            await pilot.pause()
+            tab = tabs.get_tab(tabs._pane_of[f"user{n}@example.org"])
+            tabs.query_one(f"#{tab.id}")  # answers Textual now remembers
+            closed.update((view, tab, view.parent))
+            del view, tab
+            assert await tabs.close_active() == f"user{n}@example.org"
+            await pilot.pause()
+        gc.collect()
+        assert tabs.peers == []
+        assert [(type(w).__name__, w.id) for w in closed] == []

@@ -106,6 +106,7 @@ class ChatTabs(TabbedContent):
         if self._xml is not None:
             self._xml = None
             await self.remove_pane(XML_CONSOLE_ID)
+            self._forget_closed()
             self._toggled(False)
 
     def _toggled(self, open: bool) -> None:
@@ -154,7 +155,21 @@ class ChatTabs(TabbedContent):
         del self._pane_of[jid], self._views[jid], self._titles[jid]
         self._unread.pop(jid, None)
         await self.remove_pane(pane_id)
+        self._forget_closed()
         return jid
+
+    def _forget_closed(self) -> None:
+        """Drop what Textual's ``query_one`` remembered about a closed tab.
+
+        Each node keeps the answers to its last 1,024 ``query_one`` calls, keyed by
+        the DOM's change count, so a closed tab's widgets stayed alive until a
+        thousand other answers pushed them out, with their styles and drawn lines:
+        8 MiB after 40 tabs opened and closed. The answers are simply found again.
+        """
+        for node in (*self.ancestors_with_self, *self.walk_children()):
+            cache = getattr(node, "_query_one_cache", None)  # Textual's, private
+            if cache is not None:
+                cache.clear()
 
     def _tab_ids(self) -> list[str]:
         xml = [XML_CONSOLE_ID] if self._xml is not None else []
