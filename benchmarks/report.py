@@ -72,6 +72,8 @@ ROWS: tuple[Row, ...] = (
     Row("idle CPU (500 contacts)", "startup_500.idle_cpu_pct", unit="%", limit=0.1,
         target="≈ 0 % (≤ 0.1 %)", profanity="0.13 %", poezio="0 %"),
     Row("  … idle RSS", "startup_500.idle_rss_mib", unit="MiB"),
+    Row("  … RSS growth over 40 rounds of open/close tab + focus changes",
+        "startup_500.session_growth_mib", unit="MiB"),
     Row("5,000 contacts: start-up", "startup_5000.usable_s", limit=1.5, target="≤ 1.5 s"),
     Row("5,000 contacts: filter keystroke, p95", "startup_5000.filter_key_s", stat="p95",
         unit="ms", limit=0.030, target="≤ 30 ms"),

@@ -85,9 +85,44 @@ def startup_500(bench: Bench, run: int, idle_seconds: float) -> Metrics:
             bench.profiling(app, True)
             metrics.update(_idle(app, idle_seconds))
             bench.profiling(app, False)
+            metrics.update(_long_session(bench, app))
         return metrics
     finally:
         bench.finish(app)
+
+
+#: A day of use in miniature: each round opens a conversation, closes it, and moves the
+#: focus to the roster and back. The first rounds warm the caches; the growth over the
+#: rest is what a long session would keep adding (Textual kept every closed tab and every
+#: footer key it had built: 40 MiB over these 40 rounds before xmpptui worked around it).
+SESSION_WARMUP, SESSION_ROUNDS = 10, 40
+# In the footer of a 120-column screen only while the roster / the composer has the focus:
+ROSTER_HINT, COMPOSER_HINT = "i Details", "alt+a Next unread"
+
+
+def _session_round(app: PtyApp, jid: str) -> None:
+    _open_tab(app, jid, fx.KNOWN_NAME)
+    _type_command(app, "/close")
+    console = app.expect(WELCOME)  # the console tab is shown again
+    app.key("enter")
+    console.wait(KEY_TIMEOUT, "the console tab after /close")
+    for key, hint in (("ctrl+r", ROSTER_HINT), ("escape", COMPOSER_HINT)):
+        footer = app.expect(hint)
+        app.key(key)
+        footer.wait(KEY_TIMEOUT, f"“{hint}” in the footer after {key}")
+
+
+def _long_session(bench: Bench, app: PtyApp) -> Metrics:
+    """RSS growth over ``SESSION_ROUNDS`` rounds of tabs and focus changes."""
+    jid = bench.population.jid(fx.KNOWN_USER)
+    for _ in range(SESSION_WARMUP):
+        _session_round(app, jid)
+    _settle(app, "the screen after the warm-up rounds")
+    before = memory(app.pid).rss
+    for _ in range(SESSION_ROUNDS):
+        _session_round(app, jid)
+    _settle(app, "the screen after the session rounds")
+    return {"session_growth_mib": (memory(app.pid).rss - before) / MIB}
 
 
 #: The idle window starts once the app used no CPU for this long: the screen settles
