@@ -376,7 +376,13 @@ async def test_go_offline_and_come_back(prosody, new_account, start, peer) -> No
     assert from_alice()[-1]["priority"] == 5
 
     rec.session.set_presence(Show.OFFLINE, "gone fishing")
-    await wait_until(lambda: from_alice()[-1]["type"] == "unavailable")
+    await wait_until(
+        lambda: from_alice()[-1]["type"] == "unavailable",
+        message=lambda: (  # seen once in a full CI run, never alone: say what bob saw
+            f"bob saw {[str(p) for p in from_alice()]}; alice's events: "
+            f"{[type(e).__name__ for e in rec.events][-8:]}"
+        ),
+    )
     assert from_alice()[-1]["status"] == "gone fishing"
     await rec.wait_for(ev.Disconnected)
     assert not rec.session.reconnect_pending
