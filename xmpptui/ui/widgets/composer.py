@@ -22,10 +22,10 @@ from xmpptui.ui.widgets.completion import complete
 
 PLACEHOLDER = "Type a message, or /help"
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
-#: Keys that edit the text besides printable characters (typing goes on).
-EDIT_KEYS = frozenset({"backspace", "delete", "tab", *NEWLINE_KEYS})
 """Keys that insert a line break. Most terminals cannot tell shift+enter from enter;
 ctrl+j (a line feed) works everywhere, alt+enter nearly everywhere."""
+EDIT_KEYS = frozenset({"backspace", "delete", "tab", *NEWLINE_KEYS})
+"""Keys that edit the text besides printable characters (typing goes on)."""
 
 
 class Composer(TextArea):
