@@ -36,6 +36,7 @@ from slixmpp import ClientXMPP
 
 from xmpptui.xmpp.client import set_tls_mode
 from xmpptui.xmpp.regform import RegistrationError, account_refusal
+from xmpptui.xmpp.tls import system_trust_context
 
 __all__ = ["RegistrationTarget", "on_fresh_stream"]
 
@@ -68,7 +69,12 @@ class RegistrationTarget:
 
 
 def _make_client(target: RegistrationTarget) -> ClientXMPP:
-    client = ClientXMPP(target.domain, "", loop=asyncio.get_running_loop())
+    client = ClientXMPP(
+        target.domain,
+        "",
+        loop=asyncio.get_running_loop(),
+        ssl_context=system_trust_context(),  # the session's trust (connection.build_client)
+    )
     set_tls_mode(client, target.port, target.direct_tls)  # the session's rule
     if target.ca_file is not None:
         client.ca_certs = Path(target.ca_file)
