@@ -89,6 +89,20 @@ def fill(view: ChatView, count: int, start: int = 0) -> None:
         view.add_message(msg(f"m{i}", f"message {i}", minutes=i), "Bob")
 
 
+async def drawn(pilot: Pilot[None], view: ChatView, count: int = 5) -> None:
+    """``count`` messages in ``view``, laid out and drawn."""
+    fill(view, count)
+    await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+
+
+def stream_message_due(view: ChatView) -> None:
+    """A message arrives in a stream whose paced redraw is on the way and due now."""
+    view._flush_pending = True
+    view.add_message(msg("s1", "streamed", minutes=50), "Bob")
+    view._last_change = view._last_flush = time.monotonic() - 1
+    view._paced()
+
+
 async def test_hostile_text_is_drawn_literally() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
@@ -291,14 +305,10 @@ async def test_a_stream_redraw_waits_for_the_frame_of_a_typed_key() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         view, box = app.view, app.query_one(Input)
-        fill(view, 5)
-        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        await drawn(pilot, view)
         pace.key_typed(box)  # the user is typing
         before = view.relayout_count
-        view._flush_pending = True  # as in a stream: its paced redraw is on the way
-        view.add_message(msg("s1", "streamed", minutes=50), "Bob")
-        view._last_change = view._last_flush = time.monotonic() - 1  # its redraw is due
-        view._paced()
+        stream_message_due(view)
         await pilot.pause()
         assert view.relayout_count == before  # held for the next key
         pace.key_typed(box)
@@ -311,14 +321,10 @@ async def test_a_held_redraw_comes_anyway_when_typing_stops(monkeypatch) -> None
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         view = app.view
-        fill(view, 5)
-        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        await drawn(pilot, view)
         pace.key_typed(app.query_one(Input))
         before = view.relayout_count
-        view._flush_pending = True  # as in a stream: its paced redraw is on the way
-        view.add_message(msg("s1", "streamed", minutes=50), "Bob")
-        view._last_change = view._last_flush = time.monotonic() - 1
-        view._paced()
+        stream_message_due(view)
         assert view.relayout_count == before
         await settle(pilot, lambda: view.relayout_count == before + 1)  # no key came
 
@@ -329,8 +335,7 @@ async def test_a_message_while_typing_waits_for_the_next_key() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         view, box = app.view, app.query_one(Input)
-        fill(view, 5)
-        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        await drawn(pilot, view)
         pace.key_typed(box)
         before = view.relayout_count
         view.add_message(msg("r1", "a reply", minutes=50), "Bob")
@@ -347,8 +352,7 @@ async def test_a_redraw_waits_while_a_key_is_on_its_way(monkeypatch) -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         view = app.view
-        fill(view, 5)
-        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        await drawn(pilot, view)
         before = view.relayout_count
         pace.key_arrived()
         view.add_message(msg("k1", "after the key", minutes=50), "Bob")
