@@ -1,14 +1,18 @@
-"""The Textual work-arounds: removed widgets are let go (Textual issue #6665), and
-the mended method answers as Textual's own did."""
+"""The Textual work-arounds: removed widgets are let go (Textual issue #6665), the
+mended method answers as Textual's own did, and drawn lines make their caches only
+when they cache something."""
 
 from __future__ import annotations
 
 import gc
 
+from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.style import Style
 from textual.widgets import Label
 
@@ -31,7 +35,7 @@ def _styles_caches() -> int:
 
 
 async def test_removed_widgets_do_not_keep_their_drawn_lines() -> None:
-    assert textual_fixes.apply() == ["styles-cache"]
+    assert "styles-cache" in textual_fixes.apply()
     app = Cards()
     async with app.run_test(size=(40, 20)) as pilot:
         await app.rebuild(0)
@@ -58,3 +62,41 @@ def test_apply_is_idempotent() -> None:
     method = StylesCache.get_inner_outer
     assert textual_fixes.apply() == first
     assert StylesCache.get_inner_outer is method
+
+
+CACHES = ("_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
+          "_line_length_cache", "_crop_extend_cache", "_offsets_cache")  # fmt: skip
+
+
+def test_new_strips_share_one_empty_mapping_until_they_cache() -> None:
+    assert "strip-caches" in textual_fixes.apply()
+    first, second = Strip([Segment("hello world")]), Strip([Segment("good night")])
+    for name in CACHES:
+        assert getattr(first, name)._cache is getattr(second, name)._cache  # nothing of its own
+    assert first.crop(0, 5).text == "hello"
+    assert first._crop_cache._cache is not second._crop_cache._cache  # a dict of its own now
+    assert len(first._crop_cache) == 1 and len(second._crop_cache) == 0
+    assert second.crop(0, 4).text == "good"  # not the other line's answer
+    assert first.crop(0, 5) is first.crop(0, 5)  # answered from the cache
+
+
+def test_drawn_lines_still_divide_crop_and_style_as_before() -> None:
+    textual_fixes.apply()
+    line = Strip([Segment("abcdef"), Segment("ghij", RichStyle(bold=True))])
+    assert [part.text for part in line.divide([3, 7, 10])] == ["abc", "defg", "hij"]
+    assert line.divide([3, 7, 10]) is line.divide([3, 7, 10])
+    assert line.crop(2, 8).text == "cdefgh"
+    assert line.apply_style(RichStyle(italic=True)).text == "abcdefghij"
+
+
+def test_the_lazy_cache_keeps_its_size_and_order() -> None:
+    cache = textual_fixes.LazyFIFOCache(2)
+    assert not cache and cache.get("a") is None and cache.misses == 1
+    cache["a"], cache["b"], cache["c"] = 1, 2, 3  # "a", the first in, goes
+    assert list(cache.keys()) == ["b", "c"] and cache.get("c") == 3 and cache.hits == 1
+    cache["b"] = 20  # a known key replaces its value, nothing goes
+    assert list(cache.keys()) == ["b", "c"] and cache.get("b") == 20
+    cache.clear()
+    assert len(cache) == 0 and cache.get("b") is None
+    cache["d"] = 4
+    assert textual_fixes.LazyFIFOCache(2).get("d") is None  # the shared mapping stayed empty
