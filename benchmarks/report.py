@@ -51,6 +51,8 @@ ROWS: tuple[Row, ...] = (
         target="≤ 0.8 s", profanity="1.07 s", poezio="1.00 s"),
     Row("burst 2,000 msgs → last on screen (× bare)", "burst.burst_ratio", unit="x", limit=1.1,
         target="≤ 1.1×", profanity="7.0×", poezio="1.2×", bare="1× (≈ 2.3 s)"),
+    Row("  … bare receiver, bursts before / after the app's (ratio: their mean)",
+        "burst.bare_before_s", bare="metric:burst.bare_s"),
     Row("  … × bare receiver with stream management (XEP-0198)", "burst.burst_ratio_sm",
         unit="x"),
     Row("  … bare receiver with stream management: last message", "burst.bare_sm_s"),

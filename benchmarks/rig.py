@@ -164,7 +164,7 @@ class Bench:
         r500 = fx.roster(500)
         pop.add_user("s500", r500)
         pop.add_user("s5000", fx.roster(5000, with_filter_set=True))
-        users = ("br", "tr", "bare", "baresm")
+        users = ("br", "tr", "barepre", "bare", "baresm")
         for user in [u for scenario in users for u in self.users_for(scenario)]:
             pop.add_user(user, [*r500, fx.burst_peer(user)])
         pop.add_user("hist", [*r500, fx.history_peer()])
