@@ -27,6 +27,27 @@ def chat(inner: str = "", attrs: str = f'from="{BOB}/phone" to="{OWN}" type="cha
     return f"<message {C} {attrs}>{inner}</message>"
 
 
+# ---------------------------------------------------------------- JIDs
+def test_messages_of_one_sender_share_its_jid_string() -> None:
+    first = ct.incoming_message(ct.read_message(el(chat("<body>one</body>")), OWN))
+    second = ct.incoming_message(ct.read_message(el(chat("<body>two</body>")), OWN))
+    assert first.peer == BOB
+    assert first.peer is second.peer  # one string kept, not one per message
+
+
+def test_jids_are_normalised_and_invalid_ones_are_empty() -> None:
+    assert ct.bare_jid("Bob@Example.ORG/Phone") == BOB
+    assert ct.full_jid("Bob@Example.ORG/Phone") == f"{BOB}/Phone"
+    assert ct.bare_jid("bob@exa mple.org") == ct.full_jid("@@") == ct.bare_jid(None) == ""
+
+
+def test_long_jids_are_not_remembered() -> None:
+    long = f"{'b' * 200}@example.org"
+    remembered = ct._cached_bare.cache_info().currsize
+    assert ct.bare_jid(long) == long
+    assert ct._cached_bare.cache_info().currsize == remembered
+
+
 # ---------------------------------------------------------------- ids (0359)
 def test_origin_id_wins_over_the_stanza_id() -> None:
     facts = ct.read_message(el(chat(f'<body>hi</body><origin-id {SID} id="o1"/>')), OWN)

@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from xml.etree import ElementTree as ET
 
 from slixmpp import JID
@@ -51,6 +52,10 @@ _MAX_ID = 256  # longer ids are not ids but an attack on the store
 MAX_BODY = 64 * 1024
 TRUNCATED = f"\n[… cut by xmpptui: the message was longer than {MAX_BODY:,} characters]"
 _STATES = {state.value: state for state in ChatState}
+#: JIDs remembered parsed (senders and recipients seen lately), if not longer than
+#: ``CACHED_JID_LEN``: a server sending long unique JIDs cannot make it big.
+JID_CACHE = 512
+CACHED_JID_LEN = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,19 +111,39 @@ def _q(ns: str, name: str) -> str:
 
 
 def bare_jid(value: str | None) -> str:
-    """The normalised bare JID of ``value``; "" when empty or invalid."""
+    """The normalised bare JID of ``value``; "" when empty or invalid.
+
+    Usual-length JIDs are answered from a cache: a conversation's messages then
+    share one string per sender (a burst's 2,000 messages kept 2,000 copies of it)
+    and skip parsing it again."""
+    if value and len(value) <= CACHED_JID_LEN:
+        return _cached_bare(value)
+    return _bare(value)
+
+
+def full_jid(value: str | None) -> str:
+    """The normalised full JID of ``value``; "" when empty or invalid (cached too)."""
+    if value and len(value) <= CACHED_JID_LEN:
+        return _cached_full(value)
+    return _full(value)
+
+
+def _bare(value: str | None) -> str:
     try:
         return str(JID(value or "").bare)
     except InvalidJID:
         return ""
 
 
-def full_jid(value: str | None) -> str:
-    """The normalised full JID of ``value``; "" when empty or invalid."""
+def _full(value: str | None) -> str:
     try:
         return str(JID(value or "").full)
     except InvalidJID:
         return ""
+
+
+_cached_bare = lru_cache(JID_CACHE)(_bare)
+_cached_full = lru_cache(JID_CACHE)(_full)
 
 
 def parse_stamp(value: str | None) -> datetime | None:
