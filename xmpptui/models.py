@@ -7,8 +7,10 @@ stanzas, the store persists them, the UI draws them.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 
 class Show(enum.StrEnum):
@@ -106,6 +108,10 @@ class ChatState(enum.StrEnum):
     GONE = "gone"
 
 
+NO_EXTRA: Mapping[str, str] = MappingProxyType({})
+"""The ``extra`` of almost every message: one shared, read-only empty mapping."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     """A one-to-one chat message, incoming or outgoing.
@@ -126,7 +132,7 @@ class ChatMessage:
     body: str
     timestamp: datetime
     outgoing: bool
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    extra: Mapping[str, str] = field(default_factory=lambda: NO_EXTRA, compare=False, hash=False)
     state: Delivery = Delivery.RECEIVED
     stanza_id: str = ""
     edited: bool = False  # the body is a correction (XEP-0308) of the original

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import stat
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xmpptui.models import ChatMessage, Delivery
+from xmpptui.models import NO_EXTRA, ChatMessage, Delivery
 from xmpptui.store import history_rows
 from xmpptui.store.history import SCHEMA_VERSION, AsyncHistory, History
 
@@ -562,3 +563,13 @@ async def test_async_history_offers_every_v2_call_on_its_worker_thread(
 
     assert len(threads) == 1
     assert threading.get_ident() not in threads
+
+
+def test_messages_without_extra_share_one_read_only_mapping(history: History) -> None:
+    history.add(ACCOUNT, msg(1))
+    history.add(ACCOUNT, dataclasses.replace(msg(2), extra={"k": "v"}))
+    first, second = history.recent(ACCOUNT, BOB)
+    assert first.extra is msg(3).extra is NO_EXTRA  # not one empty dict per message
+    assert second.extra == {"k": "v"}
+    with pytest.raises(TypeError):
+        first.extra["k"] = "v"  # type: ignore[index]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from typing import Any
 
-from xmpptui.models import ChatMessage, Delivery
+from xmpptui.models import NO_EXTRA, ChatMessage, Delivery
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -111,7 +111,7 @@ def to_row(account: str, message: ChatMessage) -> dict[str, Any]:
         "body": message.body,
         "ts_us": ts_us,
         "outgoing": int(message.outgoing),
-        "extra": json.dumps(message.extra, sort_keys=True, ensure_ascii=False),
+        "extra": json.dumps(dict(message.extra), sort_keys=True, ensure_ascii=False),
         "state": str(message.state),
         "stanza_id": message.stanza_id or None,
     }
@@ -140,7 +140,9 @@ def to_message(row: tuple[Any, ...]) -> ChatMessage:
         body=body,
         timestamp=from_us(ts_us),
         outgoing=bool(outgoing),
-        extra={str(k): str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {},
+        extra={str(k): str(v) for k, v in decoded.items()}
+        if isinstance(decoded, dict) and decoded
+        else NO_EXTRA,
         state=delivery,
         stanza_id=stanza_id or "",
         edited=bool(edited),
