@@ -422,7 +422,9 @@ def _spellings(text: str) -> list[str]:
     if not any(ch in text for ch in "'\n\r") and text.isprintable():
         found.append(f"'{text}'")
     if "'" not in text and "\r" not in text and text.replace("\n", "").isprintable():
-        found.append(f"'''{text}'''")
+        found.append(f"'''\n{text}'''")  # a newline right after the quotes is dropped
+        if not text.startswith("\n"):
+            found.append(f"'''{text}'''")
     return found
 
 
@@ -440,3 +442,9 @@ def test_whatever_the_old_value_looks_like_only_its_lines_change(
     assert path.read_text(encoding="utf-8") == f'[accounts."a@b.c"]\n{line}port = 5222\n' + tail
     config = load_config(path)
     assert [account.status for account in config.accounts] == [new or "", old]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\nx", "x\n\n", "a'b", 'say "hi"', "tab\there"])
+def test_every_spelling_the_fuzz_test_uses_reads_back_as_the_text(text: str) -> None:
+    for spelling in _spellings(text):
+        assert tomllib.loads(f"v = {spelling}")["v"] == text, spelling
