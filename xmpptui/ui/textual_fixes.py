@@ -100,7 +100,7 @@ def _lazy_strip_caches() -> bool:
     derived from it (crops, divisions, styles...), and most of them stay empty: with
     their dicts, 900 bytes per line, 3 MiB of the app after a message burst. The
     strips get caches that make their dict at the first entry (half the bytes while
-    empty): RSS after the benchmark's burst went from 63.1 to 61.0 MiB."""
+    empty): RSS after the benchmark's burst went from 63.1 to 61.5 MiB."""
     init = strip_module.Strip.__init__
     if getattr(strip_module, "FIFOCache", None) is not FIFOCache:
         return False  # no longer Textual's FIFOCache there: nothing known to mend
