@@ -144,11 +144,11 @@ def _code_points(*ranges: tuple[int, int]) -> list[int]:
     return [cp for first, last in ranges for cp in range(first, last + 1)]
 
 
-# C0 except \t \n \r (handled separately), DEL, C1, and the lone surrogates that
-# would make the terminal driver fail to encode the line.
+# C0 except \t \n \r (handled separately), DEL and C1.
 _CONTROLS: Final = _code_points((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F))
-# Not in the tables: 2,048 entries in each took 0.2 MiB. A pattern finds them, in
-# text that is not all ASCII.
+# Lone surrogates would make the terminal driver fail to encode the line. They are
+# replaced after the tables (2,048 entries in each took 0.2 MiB), in text that is
+# not all ASCII.
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
 
 _BIDI_EMBED_OVERRIDE_ISOLATE: Final = _code_points((0x202A, 0x202E), (0x2066, 0x2069))

@@ -22,18 +22,16 @@ from textual.style import Style
 
 __all__ = ["apply"]
 
-_applied: list[str] = []
+_applied: list[str] | None = None
 
 
 def apply() -> list[str]:
     """Apply the fixes this Textual needs; returns the names of those in force."""
-    if not _applied:
-        _applied.append("")  # applied once (this marker is not in the answer)
-        if _unpin_styles_caches():
-            _applied.append("styles-cache")
-        if _lazy_strip_caches():
-            _applied.append("strip-caches")
-    return [name for name in _applied if name]
+    global _applied
+    if _applied is None:
+        fixes = {"styles-cache": _unpin_styles_caches, "strip-caches": _lazy_strip_caches}
+        _applied = [name for name, fix in fixes.items() if fix()]
+    return list(_applied)
 
 
 def _unpin_styles_caches() -> bool:
