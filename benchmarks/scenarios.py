@@ -225,8 +225,8 @@ def _burst(bench: Bench, sender: Helper, to_user: str, tag: str) -> dict[str, fl
 
 def burst(bench: Bench, run: int) -> Metrics:
     """2,000 messages from one contact into the open tab, between the same burst to a
-    bare receiver before and after (the machine's speed drifts: the app is compared
-    with the mean of the two)."""
+    bare receiver before the app starts and after it quits (the machine's speed
+    drifts: the app is compared with the mean of the two)."""
     size, user = bench.plan.burst_size, f"br{run}"
     tag = f"B{run}x{int(time.time()) % 100000}"
     last_id, last_body = burst_id(tag, size), burst_body(tag, size)
