@@ -80,6 +80,8 @@ async def test_restored_messages_get_the_contact_name_once_the_roster_came(
     rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
     try:
         async with rig.app.run_test(size=SIZE) as pilot:
+            # The tab is restored from the history off the loop: wait for it, then its text.
+            await wait_for(pilot, lambda: rig.app.main.tabs.has_peer(BOB))
             await wait_for(pilot, lambda: "stored hello" in log_text(rig.app, BOB))
             assert f"{BOB}: stored hello" in log_text(rig.app, BOB)  # no roster yet
             await online(rig, pilot)
