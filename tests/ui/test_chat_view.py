@@ -161,6 +161,37 @@ async def test_scrolling_to_the_top_asks_for_older_history_once() -> None:
         await settle(pilot, lambda: app.tops == [BOB, BOB])
 
 
+async def test_a_view_that_follows_keeps_only_the_newest_and_a_page_brings_the_rest() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.keep = 100
+        fill(view, 400)  # one burst, one relayout: trimmed once, down to 100
+        await settle(pilot, lambda: view.model.height > 0 and not view._dirty)
+        assert [m.id for m in view.messages] == [f"m{i}" for i in range(300, 400)]
+        assert "message 399" in screen_rows(view)[-1]
+        for i in range(400, 440):  # one by one: trimmed when 125 are reached, not each time
+            view.add_message(msg(f"m{i}", f"message {i}", minutes=i), "Bob")
+            await pilot.pause()
+        await settle(pilot, lambda: not view._dirty and view.messages[-1].id == "m439")
+        assert 100 <= len(view.messages) <= 125 and view.scroll_y == view.max_scroll_y
+        # The user goes back: pages from the history are kept while they read.
+        oldest = int(view.messages[0].id[1:])
+        view.scroll_home(animate=False)
+        await settle(pilot, lambda: app.tops == [BOB])
+        page = [msg(f"m{i}", f"message {i}", minutes=i) for i in range(oldest - 200, oldest)]
+        assert view.add_messages(page, str, older=True) == 200
+        view.add_message(msg("m520", "message 520", minutes=520), "Bob")
+        await settle(pilot, lambda: not view._dirty and view.messages[-1].id == "m520")
+        assert view.messages[0].id == f"m{oldest - 200}" and view.scroll_y < view.max_scroll_y
+        # Back at the newest: the next message trims again.
+        view.scroll_end(animate=False)
+        await settle(pilot, lambda: view.scroll_y == view.max_scroll_y)
+        view.add_message(msg("m521", "message 521", minutes=521), "Bob")
+        await settle(pilot, lambda: not view._dirty and len(view.messages) == 100)
+        assert view.messages[-1].id == "m521" and "message 521" in screen_rows(view)[-1]
+
+
 async def test_up_on_the_first_message_asks_for_older_history() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:

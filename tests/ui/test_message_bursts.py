@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.fake import ACCOUNT, FakePasswords, Rig, wait_for
+from tests.ui.fake import ACCOUNT, FakePasswords, Rig, log_text, wait_for
 from tests.ui.test_main_screen import BOB, CAROL, SIZE, online
 from xmpptui.app import XmppTuiApp
 from xmpptui.models import ChatMessage
@@ -129,3 +129,47 @@ async def test_a_run_that_cannot_be_stored_at_once_is_stored_one_by_one(
         await pilot.pause(0.05)
         assert bodies(rig, BOB) == ["burst bob 1", "burst bob 3"]  # never shown unstored
     assert [m.body for m in await history.recent(ACCOUNT, BOB)] == ["burst bob 1", "burst bob 3"]
+
+
+async def test_an_open_tab_keeps_the_newest_and_scrolling_up_brings_back_the_rest(
+    history: AsyncHistory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("xmpptui.app.KEPT_IN_TAB", 50)
+    rig = app_with(history)
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await rig.app.main.open_conversation(BOB)
+        await wait_for(pilot, lambda: rig.app.main.tabs.active_peer == BOB)
+        view = rig.app.main.tabs.log_for(BOB)
+        assert view is not None and view.keep == 50
+        rig.session.emit(*(message(n) for n in range(1, 301)))
+        await wait_for(pilot, lambda: bodies(rig, BOB)[-1:] == ["burst bob 300"], timeout=20)
+        await wait_for(pilot, lambda: not view._dirty)
+        assert 50 <= len(bodies(rig, BOB)) <= 62  # the rest is only in the history
+        assert "burst bob 300" in log_text(rig.app, BOB)
+        for _ in range(10):  # the user scrolls to the top, page after page
+            if bodies(rig, BOB)[:1] == ["burst bob 1"]:
+                break
+            count = len(bodies(rig, BOB))
+            view.scroll_home(animate=False)
+            await wait_for(pilot, lambda: len(bodies(rig, BOB)) > count)  # noqa: B023
+        assert bodies(rig, BOB) == [f"burst bob {n}" for n in range(1, 301)]
+    assert len(await history.recent(ACCOUNT, BOB, 1000)) == 300
+
+
+async def test_without_a_history_a_tab_keeps_every_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("xmpptui.app.KEPT_IN_TAB", 50)
+    rig = Rig(FakePasswords())
+    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords)  # nothing would bring them back
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        await rig.app.main.open_conversation(BOB)
+        await wait_for(pilot, lambda: rig.app.main.tabs.active_peer == BOB)
+        rig.session.emit(*(message(n) for n in range(1, 101)))
+        await wait_for(pilot, lambda: len(bodies(rig, BOB)) == 100, timeout=20)
+        view = rig.app.main.tabs.log_for(BOB)
+        assert view is not None
+        await wait_for(pilot, lambda: not view._dirty)
+        assert bodies(rig, BOB) == [f"burst bob {n}" for n in range(1, 101)]

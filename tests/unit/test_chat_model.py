@@ -325,3 +325,39 @@ def test_renaming_a_sender_redraws_and_relays_out_only_their_messages() -> None:
     assert after[1].endswith("Bob: first") and "me: mine" in after[2]
     assert len(after) == 4  # the long one fits on one line under the short name
     assert model.rename(BOB, "Bob") == 0  # nothing to do the second time
+
+
+def test_trim_forgets_the_oldest_and_leaves_what_is_older_to_the_history() -> None:
+    model = ChatModel()
+    add(model, *(msg(f"m{i}", f"message {i}", minutes=i) for i in range(10)))
+    model.add_notice("connected", "dim", T0 + timedelta(minutes=2.5))
+    assert model.trim(4) == 7  # six messages and the notice
+    assert [m.id for m in model.messages] == ["m6", "m7", "m8", "m9"]
+    assert model.floor == (T0 + timedelta(minutes=6)).timestamp()
+    rows = drawn(model)  # the day separator, then the four, the first with its sender
+    assert len(rows) == 5 and rows[1].endswith("Bob: message 6") and rows[4].endswith("message 9")
+    # Below the floor: a late message (or a forgotten one again) waits for its page.
+    assert not model.add_message(msg("late", "late", minutes=5.5), "Bob")
+    assert not model.add_message(msg("m3", "message 3", minutes=3), "Bob")
+    assert model.add_message(msg("m10", "message 10", minutes=10), "Bob")
+    assert not model.add_message(msg("m8", "message 8", minutes=8), "Bob")  # still once
+    # A page from the history (the user scrolled up) goes below the floor, and lowers it.
+    page = [msg(f"m{i}", f"message {i}", minutes=i) for i in (3, 4, 5)]
+    page.append(msg("late", "late", minutes=5.5))
+    assert model.add_messages(((m, "Bob") for m in page), older=True) == 4
+    assert [m.id for m in model.messages][:5] == ["m3", "m4", "m5", "late", "m6"]
+    assert model.floor == (T0 + timedelta(minutes=3)).timestamp()
+    assert model.add_message(msg("m2b", "between", minutes=3.5), "Bob")  # above it now
+    assert model.trim(100) == 0  # fewer than that: nothing to forget
+
+
+def test_trim_does_not_cut_between_messages_of_the_same_time() -> None:
+    model = ChatModel()
+    add(model, msg("a", minutes=0), msg("b", minutes=1), msg("c", minutes=1), msg("d", minutes=2))
+    assert model.trim(2) == 1  # "b" and "c" share a time: both stay, the floor is theirs
+    assert [m.id for m in model.messages] == ["b", "c", "d"]
+    assert model.add_message(msg("e", minutes=1), "Bob")  # the floor's own time is above it
+    assert model.trim(1) == 3 and [m.id for m in model.messages] == ["d"]
+    same = ChatModel()
+    add(same, msg("x", minutes=5), msg("y", minutes=5))
+    assert same.trim(1) == 0 and same.floor is None  # no cut between two times

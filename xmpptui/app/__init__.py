@@ -30,7 +30,7 @@ from xmpptui.app.account import (
 )
 from xmpptui.app.archive import ArchiveFlows
 from xmpptui.app.bursts import ToastGate, runs
-from xmpptui.app.messaging import batchable
+from xmpptui.app.messaging import KEPT_IN_TAB, batchable
 from xmpptui.app.xmlconsole import XmlConsoleFlows
 from xmpptui.models import (
     ConnectionState,
@@ -143,6 +143,8 @@ class XmppTuiApp(XmlConsoleFlows, ArchiveFlows):
             self.set_keymap(self._keymap)  # [keys] in config.toml: binding id -> key
         self.set_timer(heap.FALLBACK, heap.settle)  # no roster (a prompt, an error)
         await self.push_screen(self._main)
+        if self._history is not None:  # what a tab forgets, the history gives back
+            self._main.tabs.keep = KEPT_IN_TAB
         self._main.show_presence(*self._presence)  # e.g. remembered in config
         self.run_worker(self._restore_tabs(), group="history")
         self.run_worker(self._login(), exclusive=True, group="login")

@@ -62,7 +62,7 @@ class ArchiveFlows(MessagingFlows):
             else await self._history.recent(self.account, peer, HISTORY_ON_OPEN)
         )
         if older:
-            view.add_messages(older, self._name_of)
+            view.add_messages(older, self._name_of, older=True)
             return
         session = self.session
         if peer in self._archive_exhausted or session is None or not session.online:

@@ -36,6 +36,10 @@ from xmpptui.xmpp.xmltext import xml_text
 log = logging.getLogger(__name__)
 
 HISTORY_ON_OPEN = 200
+#: Messages a tab keeps in memory while it follows the newest, when the history holds
+#: them all (older ones come back page by page on scrolling up): a tab left open for
+#: weeks stays the same size. Poezio keeps 2,048; 1,000 is ~25 screens of 40 rows.
+KEPT_IN_TAB = 1000
 #: With no history at all, the first catch-up looks this far back.
 FIRST_CATCH_UP = timedelta(days=7)
 _TYPING = {ChatState.COMPOSING: "{name} is typing…", ChatState.PAUSED: "{name} stopped typing."}
@@ -399,7 +403,7 @@ class MessagingFlows(RosterFlows):
             )
             if not older:
                 return
-            view.add_messages(older, self._name_of)
+            view.add_messages(older, self._name_of, older=True)
 
     async def on_main_screen_conversation_opened(
         self, event: MainScreen.ConversationOpened

@@ -3,7 +3,10 @@
 Lines are laid out only for the rows on screen; any number of changes in one
 frame cause one relayout (``relayout_count``). The view follows the newest
 message while scrolled to the bottom, and otherwise keeps the rows in view
-still, also when older history is inserted above them. Parts are drawn as
+still, also when older history is inserted above them. With ``keep`` set
+(the history holds every message), a view that follows the newest forgets
+its oldest entries beyond that many (``ChatModel.trim``): a tab open for weeks
+stays the same size, and scrolling up brings them back from the history. Parts are drawn as
 plain segments in theme colours (component classes): never markup, never a
 link.
 
@@ -49,6 +52,9 @@ QUIET = 0.08
 STRIPS = 96
 """Drawn rows kept: about three screens. A Textual ``Strip`` weighs about a kilobyte,
 and each one kept holds on to the copy Textual derives from it for the screen."""
+KEEP_SLACK = 4
+"""Trim once ``keep + keep // KEEP_SLACK`` entries are reached (down to ``keep``):
+one relayout from the top per so many messages, not one per message."""
 _STREAM = 1 / 12  # a change this soon after a relayout continues a stream ...
 _STREAK = 4  # ... and this many such changes in a row make one
 
@@ -112,6 +118,9 @@ class ChatCanvas(ScrollView):
         self._pace_timer: Timer | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIPS)
         self._styles: dict[str, Style] = {}
+        self.keep: int | None = None
+        """Entries kept while following the newest (``None``: all). Only for a tab
+        whose messages the history keeps: what is forgotten comes back from there."""
 
     def rendered_lines(self) -> list[str]:
         """Every row as drawn at the current width (for tests: small logs only)."""
@@ -181,6 +190,14 @@ class ChatCanvas(ScrollView):
         self._last_flush = monotonic()
         self.relayout_count += 1
         model = self.model
+        keep = self.keep
+        if (
+            keep is not None
+            and self._follow
+            and self._pending_scroll is None
+            and len(model) > keep + keep // KEEP_SLACK
+        ):
+            model.trim(keep)
         size = Size(width, model.layout(width))
         if size != self.virtual_size:
             # Not ``self.virtual_size = size``: that reactive asks for a layout of the

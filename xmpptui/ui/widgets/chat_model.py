@@ -18,6 +18,12 @@ Cost model (what keeps a 100,000-message tab cheap):
 
 An entry's height does not depend on grouping (a grouped message keeps the
 sender's width as blanks), only on its day separator.
+
+A tab whose messages are all in the history need not keep them all: ``trim``
+forgets the oldest entries and sets a ``floor``, the time of the oldest one
+kept. A message older than the floor (a late or archived one) is then not
+added: it is in the history, and comes back with the pages loaded when the user
+scrolls up (``add_messages(..., older=True)``, which lowers the floor).
 """
 
 from __future__ import annotations
@@ -57,6 +63,9 @@ class ChatModel:
         self._offsets = array("q", [0])  # first row of each laid-out entry, then the total
         self._layouts: OrderedDict[tuple[str, int, int, bool, bool], list[Line]] = OrderedDict()
         self._plain: list[str] | None = None
+        self.floor: float | None = None
+        """POSIX time of the oldest entry kept after a ``trim`` (``None``: nothing was
+        trimmed). Older messages are left to the history until a page brings them."""
         self.revision = 0
         """Bumped on every change (for caches outside)."""
 
@@ -78,9 +87,15 @@ class ChatModel:
         self._insert(entry)
         return True
 
-    def add_messages(self, items: Iterable[tuple[ChatMessage, str]]) -> int:
-        """Insert many ``(message, sender_name)``; one sort for a big batch. Returns how many."""
-        fresh = [e for m, name in items if (e := self._message_entry(m, name)) is not None]
+    def add_messages(self, items: Iterable[tuple[ChatMessage, str]], *, older: bool = False) -> int:
+        """Insert many ``(message, sender_name)``; one sort for a big batch. Returns how many.
+
+        ``older``: a page from the history, older than what is here; below the
+        ``floor`` too, which then moves down to the oldest of them.
+        """
+        fresh = [e for m, name in items if (e := self._message_entry(m, name, older)) is not None]
+        if older and fresh and self.floor is not None:
+            self.floor = min(self.floor, min(e.ts for e in fresh))
         if len(fresh) < 32:
             for entry in fresh:
                 self._insert(entry)
@@ -172,9 +187,32 @@ class ChatModel:
             self._changed(0)  # widths changed: heights and offsets from the top
         return renamed
 
-    def _message_entry(self, message: ChatMessage, sender_name: str) -> Entry | None:
+    def trim(self, keep: int) -> int:
+        """Forget the oldest entries so that about ``keep`` remain (more if several share
+        the time at the cut: the floor falls between two times); return how many went.
+        Only for a tab whose messages the history keeps: forgotten notices are gone."""
+        entries = self._entries
+        cut = len(entries) - keep
+        if cut <= 0:
+            return 0
+        while cut > 0 and entries[cut].ts == entries[cut - 1].ts:
+            cut -= 1
+        if cut == 0:
+            return 0
+        for entry in entries[:cut]:
+            self._by_key.pop(entry.key, None)
+        self.floor = entries[cut].ts
+        del entries[:cut]
+        self._changed(0)
+        return cut
+
+    def _message_entry(
+        self, message: ChatMessage, sender_name: str, older: bool = False
+    ) -> Entry | None:
         if message.id in self._by_key:
             return None
+        if not older and self.floor is not None and message.timestamp.timestamp() < self.floor:
+            return None  # below the floor: in the history, shown when its page comes
         entry = self._make.message(message, sender_name)
         self._by_key[entry.key] = entry
         return entry

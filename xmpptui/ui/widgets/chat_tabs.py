@@ -65,6 +65,9 @@ class ChatTabs(TabbedContent):
         self._titles: dict[str, str] = {}
         self._unread: dict[str, int] = {}
         self._next = 0
+        self.keep: int | None = None
+        """Messages a conversation tab keeps while following the newest (``ChatCanvas.keep``):
+        set by the app when the history holds them all; ``None``: every one."""
 
     @staticmethod
     def console_pane() -> TabPane:
@@ -135,6 +138,7 @@ class ChatTabs(TabbedContent):
             self._peer_of[pane_id] = jid
             self._titles[jid] = title
             view = ChatView(jid, id=f"log-{pane_id}")
+            view.keep = self.keep
             self._views[jid] = view
             before = XML_CONSOLE_ID if self._xml is not None else None  # it stays last
             await self.add_pane(TabPane(self._label(jid), view, id=pane_id), before=before)

@@ -86,11 +86,19 @@ class ChatView(ChatCanvas, can_focus=True):
             self.changed()
         return added
 
-    def add_messages(self, messages: Iterable[ChatMessage], name_of: Callable[[str], str]) -> int:
+    def add_messages(
+        self, messages: Iterable[ChatMessage], name_of: Callable[[str], str], *, older: bool = False
+    ) -> int:
         """Insert many (a history or archive page) with one relayout; ``name_of(sender_jid)``
-        gives each sender's name. Returns how many were new."""
-        added = self.model.add_messages((m, name_of(m.sender)) for m in messages)
+        gives each sender's name. Returns how many were new.
+
+        ``older``: a page from the history, older than what is shown (the user went
+        back in time: the view stops following the newest, so ``keep`` does not
+        forget the page at once)."""
+        added = self.model.add_messages(((m, name_of(m.sender)) for m in messages), older=older)
         if added:
+            if older:
+                self._follow = False
             self.changed()
         return added
 
