@@ -14,6 +14,7 @@ import pytest
 from xmpptui.models import ChatMessage, Delivery
 from xmpptui.store import history_schema
 from xmpptui.store.history import SCHEMA_VERSION, AsyncHistory, History, HistoryError
+from xmpptui.store.history_core import PAGE_CACHE_KIB
 
 ACCOUNT = "alice@example.org"
 BOB = "bob@example.net"
@@ -53,6 +54,12 @@ def test_open_creates_private_file_and_sets_schema_version(db_path: Path) -> Non
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 1
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_page_cache_is_kept_small(history: History) -> None:
+    # a negative cache_size is in KiB; SQLite's own default would be -2000
+    assert history._db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+    assert PAGE_CACHE_KIB < 2000
 
 
 def test_add_round_trips_every_field(history: History) -> None:

@@ -31,6 +31,12 @@ from xmpptui.store.history_schema import (
 from xmpptui.store.history_search import parse_query, search_statement
 from xmpptui.store.paths import display_path, ensure_private_file
 
+PAGE_CACHE_KIB = 512
+"""SQLite's page cache per connection, in KiB (its default is 2,000: filled within a
+day of use, and kept for the life of the process). Pages not cached are read again
+from the operating system's file cache: opening a tab of a 100,000-message
+conversation and searching it take as long with this much."""
+
 
 class HistoryError(Exception):
     """The history database cannot be used; ``str(error)`` is one sentence."""
@@ -60,6 +66,7 @@ class History:
             db.execute("PRAGMA busy_timeout = 5000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(f"PRAGMA cache_size = {-PAGE_CACHE_KIB}")
             migrate(db)
             fts = ensure_fts(db, fts5_available())
         except SchemaTooNew as exc:
