@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input
 
 from xmpptui.models import Contact, ResourcePresence, Show
@@ -235,6 +236,38 @@ async def test_each_key_in_the_filter_box_filters_in_the_same_turn() -> None:
         await pilot.pause()  # Input.Changed follows: nothing more to do
         assert roster.rebuild_count == before + 1
         assert roster.row_texts() == ["▼ Contacts 0/1", f"· × {DAVE}"]
+
+
+async def test_filter_keys_lay_out_nothing_but_the_roster(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A layout of the whole screen repaints every widget on it: at each key, next to a
+    5,000-contact roster, that was most of a keystroke's time (Input and the roster
+    both set ``virtual_size``, a layout reactive, whenever the text or the rows change)."""
+    layouts: list[object] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[object], *args: object, **kwargs: object) -> None:
+        layouts.append(self)
+        refresh_layout(self, *args, **kwargs)
+
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        roster = app.roster
+        fill(roster)
+        roster.focus()
+        await pilot.press("f")
+        await pilot.pause()
+        box = app.query_one(RosterFilter)
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await pilot.press(*"car")  # 4 rows, then 2, then 2
+        await settle(pilot, lambda: roster.row_texts() == ["▼ Friends 1/2", "· Carol (pending)"])
+        await pilot.pause()
+        assert layouts == []
+        text = "carol-with-a-name-far-longer-than-the-filter-box-is-wide-" + "x" * 40 + "-end"
+        await pilot.press(*text[3:])
+        await pilot.pause()
+        assert layouts == [] and box.value == text
+        shown = box.render_line(0).text  # the box scrolled to keep the end and the cursor
+        assert box.scroll_x > 0 and text[-10:] in shown and "carol-with" not in shown
 
 
 async def test_cursor_stays_on_the_same_contact_when_presence_reorders() -> None:

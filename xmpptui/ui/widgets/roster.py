@@ -261,8 +261,13 @@ class RosterView(ScrollView, can_focus=True):
         self._rows = rows = self.model.view()
         self._cursor = self._find_cursor(rows)
         if self.virtual_size.height != len(rows):
-            self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
-            self._scroll_update(self.virtual_size)
+            # Not ``self.virtual_size = size``: that reactive asks for a layout of the
+            # whole screen and a repaint of every widget on it, at each filter key that
+            # changes the number of rows. Only a scrollbar appearing or going needs the
+            # layout, and ``_scroll_update`` asks for it then (``show_vertical_scrollbar``).
+            size = Size(self.scrollable_content_region.width, len(rows))
+            self.set_reactive(RosterView.virtual_size, size)
+            self._scroll_update(size)
         for y in range(top, top + height):  # repaint only the visible lines that changed
             was = old.peek(y)
             now = rows[y] if y < len(rows) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Input
 
@@ -25,6 +26,15 @@ class RosterFilter(Input):
         def __init__(self, cleared: bool) -> None:
             super().__init__()
             self.cleared = cleared
+
+    def _watch_value(self, value: str) -> None:
+        # Input's own watcher sets ``virtual_size`` to the text's width, and that reactive
+        # asks for a layout of the whole screen and a repaint of every widget on it: at
+        # each key, with a 5,000-contact roster beside it. Set first without a layout,
+        # Input's assignment finds the same size and asks for nothing; the box scrolls
+        # within its own region and never changes size.
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
     def watch_value(self, value: str) -> None:
         """Filter at once, in this key's turn: the roster's lines then reach the same
