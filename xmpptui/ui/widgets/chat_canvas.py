@@ -6,9 +6,9 @@ message while scrolled to the bottom, and otherwise keeps the rows in view
 still, also when older history is inserted above them. With ``keep`` set
 (the history holds every message), a view that follows the newest forgets
 its oldest entries beyond that many (``ChatModel.trim``): a tab open for weeks
-stays the same size, and scrolling up brings them back from the history. Parts are drawn as
-plain segments in theme colours (component classes): never markup, never a
-link.
+stays the same size, and scrolling up brings them back from the history.
+Parts are drawn as plain segments in theme colours (component classes): never
+markup, never a link.
 
 | style name | component class          | used for                        |
 |------------|--------------------------|---------------------------------|
