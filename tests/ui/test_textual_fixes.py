@@ -1,6 +1,6 @@
 """The Textual work-arounds: removed widgets are let go (Textual issue #6665), the
-mended method answers as Textual's own did, and drawn lines make their caches only
-when they cache something."""
+mended method answers as Textual's own did, drawn lines make their caches only
+when they cache something, and the pieces the compositor cuts lines into keep none."""
 
 from __future__ import annotations
 
@@ -100,3 +100,24 @@ def test_the_lazy_cache_keeps_its_size_and_order() -> None:
     assert len(cache) == 0 and cache.get("b") is None
     cache["d"] = 4
     assert textual_fixes.LazyFIFOCache(2).get("d") is None  # the shared mapping stayed empty
+
+
+def test_the_pieces_of_a_divided_line_share_a_cache_that_keeps_nothing() -> None:
+    assert "piece-caches" in textual_fixes.apply()
+    line = Strip([Segment("abcdef"), Segment("ghij", RichStyle(bold=True))])
+    pieces = line.divide([3, 7, 10])
+    assert [piece.text for piece in pieces] == ["abc", "defg", "hij"]
+    for piece in pieces:
+        for name in CACHES:
+            assert getattr(piece, name) is textual_fixes.KEEPS_NOTHING
+    assert line.divide([3, 7, 10]) is pieces  # the line itself still remembers them
+    assert line._crop_cache is not textual_fixes.KEEPS_NOTHING
+    piece = pieces[1]
+    first, again = piece.crop(1, 3), piece.crop(1, 3)
+    assert first.text == again.text == "ef" and first is not again  # answered, not kept
+    assert len(piece._crop_cache) == 0 and len(textual_fixes.KEEPS_NOTHING) == 0
+    assert [p.text for p in piece.divide([2, 4])] == ["de", "fg"]
+    assert piece.apply_style(RichStyle(italic=True)).text == "defg"
+    whole = Strip([Segment("xyz")])
+    assert whole.divide([3]) == [whole]  # one piece: the line itself, caches untouched
+    assert whole._crop_cache is not textual_fixes.KEEPS_NOTHING

@@ -9,7 +9,7 @@ answers about closed tabs in ``widgets/chat_tabs.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -29,7 +29,11 @@ def apply() -> list[str]:
     """Apply the fixes this Textual needs; returns the names of those in force."""
     global _applied
     if _applied is None:
-        fixes = {"styles-cache": _unpin_styles_caches, "strip-caches": _lazy_strip_caches}
+        fixes = {
+            "styles-cache": _unpin_styles_caches,
+            "strip-caches": _lazy_strip_caches,
+            "piece-caches": _pieces_keep_nothing,
+        }
         _applied = [name for name, fix in fixes.items() if fix()]
     return list(_applied)
 
@@ -105,4 +109,51 @@ def _lazy_strip_caches() -> bool:
     if "FIFOCache" not in init.__code__.co_names or "_cache" not in FIFOCache.__slots__:
         return False
     setattr(strip_module, "FIFOCache", LazyFIFOCache)  # noqa: B010 (a module global, replaced)
+    return True
+
+
+class _KeepsNothing(LazyFIFOCache):
+    """A cache that keeps nothing (one, shared by every piece of a divided line)."""
+
+    __slots__ = ()
+
+    def set(self, key: Hashable, value: Any) -> None:
+        return None
+
+    __setitem__ = set
+
+    def clear(self) -> None:
+        return None
+
+
+KEEPS_NOTHING: FIFOCache[Hashable, Any] = _KeepsNothing(0)
+STRIP_CACHES = (
+    "_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
+    "_line_length_cache", "_crop_extend_cache", "_offsets_cache",
+)  # fmt: skip
+
+
+def _pieces_keep_nothing() -> bool:
+    """Textual's compositor cuts every drawn line into pieces where widgets meet
+    (``Strip.divide``), and each piece is a ``Strip`` with seven caches of its own,
+    kept as long as the line is: 2,360 pieces after the benchmark's burst. A piece
+    is only written out, or cropped once for a partial update; nothing asks it the
+    same question twice. So the pieces share one cache that keeps nothing: the same
+    answers, computed again if ever asked again. RSS after the burst: 58.75 -> 57.95
+    MiB (two interleaved runs each way), burst CPU unchanged."""
+    strip_class = strip_module.Strip
+    slots = getattr(strip_class, "__slots__", ())
+    if not all(name in slots for name in STRIP_CACHES):
+        return False  # not the Strip this was written for
+    divide = strip_class.divide
+
+    def divide_into_lean_pieces(self: Any, cuts: Iterable[int]) -> Sequence[Any]:
+        pieces: Sequence[Any] = divide(self, cuts)
+        for piece in pieces:
+            if piece is not self and piece._crop_cache is not KEEPS_NOTHING:
+                for name in STRIP_CACHES:
+                    setattr(piece, name, KEEPS_NOTHING)
+        return pieces
+
+    setattr(strip_class, "divide", divide_into_lean_pieces)  # noqa: B010 (a method, replaced)
     return True
