@@ -40,6 +40,7 @@ from textual.timer import Timer
 from xmpptui.ui import pace
 from xmpptui.ui.widgets import chat_layout as lay
 from xmpptui.ui.widgets.chat_model import ChatModel
+from xmpptui.ui.widgets.scrolling import set_virtual_size
 
 FRAME = 1 / 60
 """At most one relayout per this many seconds."""
@@ -200,12 +201,7 @@ class ChatCanvas(ScrollView):
             model.trim(keep)
         size = Size(width, model.layout(width))
         if size != self.virtual_size:
-            # Not ``self.virtual_size = size``: that reactive asks for a layout of the
-            # whole screen (and a full repaint) on every growth. The rows are ours
-            # alone; only a scrollbar appearing or going needs the screen's layout,
-            # and ``_scroll_update`` asks for that itself (``show_vertical_scrollbar``).
-            self.set_reactive(ChatCanvas.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size(self, size)
         first = model.entry(0).key if len(model) else None
         if first != self._first_key:
             self._first_key, self._top_armed = first, True

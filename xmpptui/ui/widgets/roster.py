@@ -39,6 +39,7 @@ from xmpptui.models import Contact, ResourcePresence
 from xmpptui.ui.widgets.roster_draw import Part, fit_parts, row_parts
 from xmpptui.ui.widgets.roster_model import NO_GROUP, ContactDetails, RosterModel
 from xmpptui.ui.widgets.roster_rows import EMPTY, Row, RowView
+from xmpptui.ui.widgets.scrolling import set_virtual_size
 
 __all__ = ["NO_GROUP", "RosterView", "row_parts"]
 
@@ -261,13 +262,7 @@ class RosterView(ScrollView, can_focus=True):
         self._rows = rows = self.model.view()
         self._cursor = self._find_cursor(rows)
         if self.virtual_size.height != len(rows):
-            # Not ``self.virtual_size = size``: that reactive asks for a layout of the
-            # whole screen and a repaint of every widget on it, at each filter key that
-            # changes the number of rows. Only a scrollbar appearing or going needs the
-            # layout, and ``_scroll_update`` asks for it then (``show_vertical_scrollbar``).
-            size = Size(self.scrollable_content_region.width, len(rows))
-            self.set_reactive(RosterView.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size(self, Size(self.scrollable_content_region.width, len(rows)))
         for y in range(top, top + height):  # repaint only the visible lines that changed
             was = old.peek(y)
             now = rows[y] if y < len(rows) else None

@@ -38,6 +38,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from xmpptui.ui import render
+from xmpptui.ui.widgets.scrolling import set_virtual_size
 
 MAX_ENTRIES: Final = 5_000
 MAX_CHARS: Final = 8 * 1024 * 1024
@@ -208,8 +209,7 @@ class XmlConsoleView(ScrollView, can_focus=True):
                 entry.h_width, entry.h = width, height(entry.text, cells)
         self._shown = list(self._entries)
         self._offsets = [0, *accumulate(entry.h for entry in self._shown)]
-        self.virtual_size = Size(width, self._offsets[-1])
-        self._scroll_update(self.virtual_size)
+        set_virtual_size(self, Size(width, self._offsets[-1]))
         if follow:
             self.scroll_to(y=self.max_scroll_y, animate=False)
         elif self._dropped_rows:
