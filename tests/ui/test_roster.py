@@ -186,6 +186,14 @@ async def test_slash_is_not_bound_by_the_roster() -> None:
     assert "slash" not in keys and "/" not in keys
 
 
+async def filter_box(app: Host, pilot: Pilot[None]) -> RosterFilter:
+    """The roster filled (Bob, Carol, Dave) and focused, and its filter box opened (f)."""
+    fill(app.roster)
+    app.roster.focus()
+    await pilot.press("f")
+    return app.query_one(RosterFilter)
+
+
 async def test_filter_box_narrows_rows_and_escape_restores() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
@@ -226,10 +234,7 @@ async def test_each_key_in_the_filter_box_filters_in_the_same_turn() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         roster = app.roster
-        fill(roster)
-        roster.focus()
-        await pilot.press("f")
-        box = app.query_one(RosterFilter)
+        box = await filter_box(app, pilot)
         before = roster.rebuild_count
         box.insert_text_at_cursor("da")  # as a typed key does
         assert roster.model.filter == "da" and roster.rebuild_count == before + 1
@@ -252,11 +257,8 @@ async def test_filter_keys_lay_out_nothing_but_the_roster(monkeypatch) -> None: 
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         roster = app.roster
-        fill(roster)
-        roster.focus()
-        await pilot.press("f")
+        box = await filter_box(app, pilot)
         await pilot.pause()
-        box = app.query_one(RosterFilter)
         monkeypatch.setattr(Screen, "_refresh_layout", counted)
         await pilot.press(*"car")  # 4 rows, then 2, then 2
         await settle(pilot, lambda: roster.row_texts() == ["▼ Friends 1/2", "· Carol (pending)"])

@@ -64,8 +64,7 @@ def test_apply_is_idempotent() -> None:
     assert StylesCache.get_inner_outer is method
 
 
-CACHES = ("_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
-          "_line_length_cache", "_crop_extend_cache", "_offsets_cache")  # fmt: skip
+CACHES = textual_fixes.STRIP_CACHES
 
 
 def test_new_strips_share_one_empty_mapping_until_they_cache() -> None:
