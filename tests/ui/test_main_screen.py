@@ -279,3 +279,13 @@ async def test_remembered_presence_is_shown_and_not_overridden_at_start() -> Non
         await pilot.pause()
         assert rig.session.presences == [(Show.XA, "on holiday")]
         assert rig.app.main.presence.value == Show.XA
+
+
+async def test_a_notice_due_after_the_app_closed_is_dropped() -> None:
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        notified = len(rig.app._notifications)
+    # e.g. the friend-request summary, whose timer fired while the app shut down
+    rig.app._notice("bob@example.org wants to add you.")
+    assert len(rig.app._notifications) == notified

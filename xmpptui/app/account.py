@@ -326,7 +326,10 @@ class AccountFlows(App[int]):
         status.detail = detail
 
     def _notice(self, text: str, severity: str = "information") -> None:
-        """A sentence for the user: a toast and a line in the console tab."""
+        """A sentence for the user: a toast and a line in the console tab (none once
+        the app is shutting down: a timer's late notice would find no tabs)."""
+        if not self.is_running:
+            return
         style = {"error": "red", "warning": "yellow"}.get(severity, "")
         self.main.tabs.console.add_notice(text, style=style)
         toast = render.clean_identity(text, max_len=300)
