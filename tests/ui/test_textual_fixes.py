@@ -1,6 +1,7 @@
 """The Textual work-arounds: removed widgets are let go (Textual issue #6665), the
 mended method answers as Textual's own did, drawn lines make their caches only
-when they cache something, and the pieces the compositor cuts lines into keep none."""
+when they cache something, the pieces the compositor cuts lines into keep none,
+and a line that a filter leaves as it is is not copied."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import gc
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
+from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.strip import Strip
 from textual.style import Style
 from textual.widgets import Label
@@ -120,3 +123,38 @@ def test_the_pieces_of_a_divided_line_share_a_cache_that_keeps_nothing() -> None
     whole = Strip([Segment("xyz")])
     assert whole.divide([3]) == [whole]  # one piece: the line itself, caches untouched
     assert whole._crop_cache is not textual_fixes.KEEPS_NOTHING
+
+
+class Counting(LineFilter):
+    """A filter that changes nothing, and counts the lines it is asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        self.calls += 1
+        return [Segment(s.text, s.style, s.control) for s in segments]
+
+
+def test_a_line_a_filter_leaves_alone_is_its_own_result() -> None:
+    assert "filter-copies" in textual_fixes.apply()
+    counting, background = Counting(), Color(0, 0, 0)
+    line = Strip([Segment("hello", RichStyle(color="#ff0000"))])
+    assert line.apply_filter(counting, background) is line
+    assert line.apply_filter(counting, background) is line
+    assert counting.calls == 1  # remembered, not asked again
+    truecolor = ANSIToTruecolor(DEFAULT_TERMINAL_THEME)
+    assert line.apply_filter(truecolor, background) is line  # true colour already
+
+
+def test_a_line_a_filter_changes_is_copied_once() -> None:
+    textual_fixes.apply()
+    truecolor, background = ANSIToTruecolor(DEFAULT_TERMINAL_THEME), Color(0, 0, 0)
+    line = Strip([Segment("ab", RichStyle(color="red")), Segment("cd")])  # an ANSI colour
+    copy = line.apply_filter(truecolor, background)
+    assert copy is not line and copy.text == "abcd"
+    assert copy._segments[0].style is not None and copy._segments[0].style.color is not None
+    assert copy._segments[0].style.color.triplet is not None  # now a true colour
+    assert line.apply_filter(truecolor, background) is copy  # the copy is remembered
+    assert line._segments[0].style == RichStyle(color="red")  # the line itself unchanged

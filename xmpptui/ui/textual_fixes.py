@@ -33,6 +33,7 @@ def apply() -> list[str]:
             "styles-cache": _unpin_styles_caches,
             "strip-caches": _lazy_strip_caches,
             "piece-caches": _pieces_keep_nothing,
+            "filter-copies": _unfiltered_lines_not_copied,
         }
         _applied = [name for name, fix in fixes.items() if fix()]
     return list(_applied)
@@ -156,4 +157,34 @@ def _pieces_keep_nothing() -> bool:
         return pieces
 
     setattr(strip_class, "divide", divide_into_lean_pieces)  # noqa: B010 (a method, replaced)
+    return True
+
+
+def _unfiltered_lines_not_copied() -> bool:
+    """Before a line reaches the screen, Textual passes it through the app's line
+    filters (``Strip.apply_filter``); the one always on turns the theme's ANSI
+    colours into true colours. It makes a new ``Strip`` for every line, kept in the
+    line's cache, even when nothing changed, which is nearly always: our styles are
+    true colours already. Such a line is now its own result, and its cache remembers
+    that instead of a copy."""
+    strip_class = strip_module.Strip
+    slots = getattr(strip_class, "__slots__", ())
+    if not all(name in slots for name in ("_filter_cache", "_segments", "_cell_length")):
+        return False  # not the Strip this was written for
+    unchanged = strip_class([])  # the cache's mark for "the line itself"
+
+    def apply_filter(self: Any, filter: Any, background: Color) -> Any:
+        key = (filter, background)
+        filtered = self._filter_cache.get(key)
+        if filtered is None:
+            segments = filter.apply(self._segments, background)
+            if segments == self._segments:
+                filtered = unchanged
+            else:
+                filtered = strip_class(segments, self._cell_length)
+            self._filter_cache[key] = filtered
+        return self if filtered is unchanged else filtered
+
+    apply_filter.__doc__ = strip_class.apply_filter.__doc__
+    setattr(strip_class, "apply_filter", apply_filter)  # noqa: B010 (a method, replaced)
     return True
