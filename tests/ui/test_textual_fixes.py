@@ -1,15 +1,18 @@
 """The Textual work-arounds: removed widgets are let go (Textual issue #6665), the
 mended method answers as Textual's own did, drawn lines make their caches only
-when they cache something, the pieces the compositor cuts lines into keep none,
-and a line that a filter leaves as it is is not copied."""
+when asked for one and keep no divisions, and a line that a filter leaves as it
+is is not copied."""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 
+import pytest
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.color import Color
@@ -70,25 +73,55 @@ def test_apply_is_idempotent() -> None:
 CACHES = textual_fixes.STRIP_CACHES
 
 
-def test_new_strips_share_one_empty_mapping_until_they_cache() -> None:
+def _made(strip: Strip) -> list[str]:
+    """The caches ``strip`` has made so far (read through the slots themselves)."""
+    made = []
+    for name in CACHES:
+        lazy = Strip.__dict__[name]
+        if isinstance(lazy, textual_fixes._CacheOnFirstUse):
+            try:
+                lazy._slot.__get__(strip, Strip)
+            except AttributeError:
+                continue
+            made.append(name)
+    return made
+
+
+def test_new_strips_make_a_cache_only_when_one_is_asked_for() -> None:
     assert "strip-caches" in textual_fixes.apply()
     first, second = Strip([Segment("hello world")]), Strip([Segment("good night")])
-    for name in CACHES:
-        assert getattr(first, name)._cache is getattr(second, name)._cache  # nothing of its own
+    assert _made(first) == _made(second) == []
     assert first.crop(0, 5).text == "hello"
-    assert first._crop_cache._cache is not second._crop_cache._cache  # a dict of its own now
+    assert _made(first) == ["_crop_cache"] and _made(second) == []
     assert len(first._crop_cache) == 1 and len(second._crop_cache) == 0
     assert second.crop(0, 4).text == "good"  # not the other line's answer
     assert first.crop(0, 5) is first.crop(0, 5)  # answered from the cache
+    assert first._crop_cache is not second._crop_cache
+    assert first._crop_cache._maxsize == CACHES["_crop_cache"]
 
 
 def test_drawn_lines_still_divide_crop_and_style_as_before() -> None:
     textual_fixes.apply()
     line = Strip([Segment("abcdef"), Segment("ghij", RichStyle(bold=True))])
-    assert [part.text for part in line.divide([3, 7, 10])] == ["abc", "defg", "hij"]
-    assert line.divide([3, 7, 10]) is line.divide([3, 7, 10])
+    pieces = line.divide([3, 7, 10])
+    assert [part.text for part in pieces] == ["abc", "defg", "hij"]
+    assert pieces[1].crop(1, 3).text == "ef"
+    assert [p.text for p in pieces[1].divide([2, 4])] == ["de", "fg"]
     assert line.crop(2, 8).text == "cdefgh"
+    assert line.crop(2, 8) is line.crop(2, 8)
     assert line.apply_style(RichStyle(italic=True)).text == "abcdefghij"
+    assert line.crop_extend(8, 12, None).text == "ij  "
+    assert line.extend_cell_length(12).cell_length == 12
+    assert Strip([Segment("xyz")]).divide([3])[0].text == "xyz"
+
+
+def test_no_line_keeps_its_divisions() -> None:
+    textual_fixes.apply()
+    line = Strip([Segment("abcdef"), Segment("ghij", RichStyle(bold=True))])
+    first, again = line.divide([3, 7, 10]), line.divide([3, 7, 10])
+    assert [p.text for p in first] == [p.text for p in again] == ["abc", "defg", "hij"]
+    assert first is not again  # cut anew, not kept with the line
+    assert line._divide_cache is textual_fixes.KEEPS_NOTHING and len(line._divide_cache) == 0
 
 
 def test_the_lazy_cache_keeps_its_size_and_order() -> None:
@@ -102,27 +135,9 @@ def test_the_lazy_cache_keeps_its_size_and_order() -> None:
     assert len(cache) == 0 and cache.get("b") is None
     cache["d"] = 4
     assert textual_fixes.LazyFIFOCache(2).get("d") is None  # the shared mapping stayed empty
-
-
-def test_the_pieces_of_a_divided_line_share_a_cache_that_keeps_nothing() -> None:
-    assert "piece-caches" in textual_fixes.apply()
-    line = Strip([Segment("abcdef"), Segment("ghij", RichStyle(bold=True))])
-    pieces = line.divide([3, 7, 10])
-    assert [piece.text for piece in pieces] == ["abc", "defg", "hij"]
-    for piece in pieces:
-        for name in CACHES:
-            assert getattr(piece, name) is textual_fixes.KEEPS_NOTHING
-    assert line.divide([3, 7, 10]) is pieces  # the line itself still remembers them
-    assert line._crop_cache is not textual_fixes.KEEPS_NOTHING
-    piece = pieces[1]
-    first, again = piece.crop(1, 3), piece.crop(1, 3)
-    assert first.text == again.text == "ef" and first is not again  # answered, not kept
-    assert len(piece._crop_cache) == 0 and len(textual_fixes.KEEPS_NOTHING) == 0
-    assert [p.text for p in piece.divide([2, 4])] == ["de", "fg"]
-    assert piece.apply_style(RichStyle(italic=True)).text == "defg"
-    whole = Strip([Segment("xyz")])
-    assert whole.divide([3]) == [whole]  # one piece: the line itself, caches untouched
-    assert whole._crop_cache is not textual_fixes.KEEPS_NOTHING
+    nothing = textual_fixes.KEEPS_NOTHING
+    nothing["e"] = 5
+    assert nothing.get("e") is None and len(nothing) == 0
 
 
 class Counting(LineFilter):
@@ -158,3 +173,42 @@ def test_a_line_a_filter_changes_is_copied_once() -> None:
     assert copy._segments[0].style.color.triplet is not None  # now a true colour
     assert line.apply_filter(truecolor, background) is copy  # the copy is remembered
     assert line._segments[0].style == RichStyle(color="red")  # the line itself unchanged
+
+
+class Layered(App[None]):
+    CSS = "#outer { background: red; } #inner { width: 1fr; height: 1fr; background: blue; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="outer"):
+            yield Label("in front", id="inner")
+
+
+async def test_lines_hidden_behind_others_are_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "hidden-pieces" in textual_fixes.apply()
+    app = Layered()
+    async with app.run_test(size=(30, 6)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        ours = Compositor._render_chops
+        theirs = ours.__wrapped__  # type: ignore[attr-defined]
+        cut: list[Strip] = []
+        divide = Strip.divide
+
+        def counted(self: Strip, cuts: list[int]) -> Sequence[Strip]:
+            cut.append(self)
+            return divide(self, cuts)
+
+        monkeypatch.setattr(Strip, "divide", counted)
+        whole = compositor.size.region
+        expected = theirs(compositor, whole, lambda y: True)
+        cut_by_textual = len(cut)
+        cut.clear()
+        drawn = ours(compositor, whole, lambda y: True)
+        assert [{x: s.text for x, s in line.items()} for line in drawn] == [
+            {x: s.text for x, s in line.items()} for line in expected
+        ]
+        assert [{x: list(s) for x, s in line.items()} for line in drawn] == [
+            {x: list(s) for x, s in line.items()} for line in expected
+        ]  # the same segments: text and styles
+        assert "in front" in drawn[0][0].text
+        assert 0 < len(cut) < cut_by_textual  # the covered lines were not cut

@@ -15,9 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 from textual import strip as strip_module
+from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 from textual.cache import FIFOCache
 from textual.color import Color
+from textual.geometry import Region
 from textual.style import Style
 
 __all__ = ["apply"]
@@ -31,8 +33,8 @@ def apply() -> list[str]:
     if _applied is None:
         fixes = {
             "styles-cache": _unpin_styles_caches,
-            "strip-caches": _lazy_strip_caches,
-            "piece-caches": _pieces_keep_nothing,
+            "hidden-pieces": _hidden_lines_not_cut,
+            "strip-caches": _strips_cache_on_first_use,
             "filter-copies": _unfiltered_lines_not_copied,
         }
         _applied = [name for name, fix in fixes.items() if fix()]
@@ -98,21 +100,6 @@ class LazyFIFOCache(FIFOCache[Hashable, Any]):
         self._cache = _NOTHING  # type: ignore[assignment]
 
 
-def _lazy_strip_caches() -> bool:
-    """Every Textual ``Strip`` (one drawn line) makes seven ``FIFOCache``s for what is
-    derived from it (crops, divisions, styles...), and most of them stay empty: with
-    their dicts, 900 bytes per line, 3 MiB of the app after a message burst. The
-    strips get caches that make their dict at the first entry (half the bytes while
-    empty): RSS after the benchmark's burst went from 63.1 to 61.5 MiB."""
-    init = strip_module.Strip.__init__
-    if getattr(strip_module, "FIFOCache", None) is not FIFOCache:
-        return False  # no longer Textual's FIFOCache there: nothing known to mend
-    if "FIFOCache" not in init.__code__.co_names or "_cache" not in FIFOCache.__slots__:
-        return False
-    setattr(strip_module, "FIFOCache", LazyFIFOCache)  # noqa: B010 (a module global, replaced)
-    return True
-
-
 class _KeepsNothing(LazyFIFOCache):
     """A cache that keeps nothing (one, shared by every piece of a divided line)."""
 
@@ -128,35 +115,69 @@ class _KeepsNothing(LazyFIFOCache):
 
 
 KEEPS_NOTHING: FIFOCache[Hashable, Any] = _KeepsNothing(0)
-STRIP_CACHES = (
-    "_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
-    "_line_length_cache", "_crop_extend_cache", "_offsets_cache",
-)  # fmt: skip
 
 
-def _pieces_keep_nothing() -> bool:
-    """Textual's compositor cuts every drawn line into pieces where widgets meet
-    (``Strip.divide``), and each piece is a ``Strip`` with seven caches of its own,
-    kept as long as the line is: 2,360 pieces after the benchmark's burst. A piece
-    is only written out, or cropped once for a partial update; nothing asks it the
-    same question twice. So the pieces share one cache that keeps nothing: the same
-    answers, computed again if ever asked again. RSS after the burst: 58.75 -> 57.95
-    MiB (two interleaved runs each way), burst CPU unchanged."""
+class _CacheOnFirstUse:
+    """A ``Strip`` cache slot that makes its cache the first time it is asked for."""
+
+    __slots__ = ("_maxsize", "_slot")
+
+    def __init__(self, slot: Any, maxsize: int) -> None:
+        self._slot = slot  # the slot's own member descriptor
+        self._maxsize = maxsize
+
+    def __get__(self, strip: Any, owner: type | None = None) -> Any:
+        if strip is None:
+            return self
+        try:
+            return self._slot.__get__(strip, owner)
+        except AttributeError:
+            cache = LazyFIFOCache(self._maxsize)
+            self._slot.__set__(strip, cache)
+            return cache
+
+    def __set__(self, strip: Any, value: Any) -> None:
+        self._slot.__set__(strip, value)
+
+
+# Strip's slots as of Textual 8, and the sizes Textual gives its caches
+STRIP_CACHES = {
+    "_divide_cache": 4, "_crop_cache": 16, "_style_cache": 16, "_filter_cache": 4,
+    "_line_length_cache": 4, "_crop_extend_cache": 4, "_offsets_cache": 4,
+}  # fmt: skip
+_STRIP_VALUES = ("_segments", "_cell_length", "_render_cache", "_link_ids", "_cell_count")
+
+
+def _strips_cache_on_first_use() -> bool:
+    """Every Textual ``Strip`` (one drawn line) made seven caches for what is derived
+    from it (crops, divisions, styles...), and most stay empty all their life.
+    A strip now has no cache until one is asked for.
+
+    And none keeps its divisions: the compositor cuts each line into pieces where
+    widgets meet (``Strip.divide``), most of them pieces of the blank lines of
+    containers hidden behind their children, and Textual kept them (2,360 after the
+    benchmark's burst). They are cut again at each frame instead, which the
+    cheaper strips more than pay for."""
     strip_class = strip_module.Strip
-    slots = getattr(strip_class, "__slots__", ())
-    if not all(name in slots for name in STRIP_CACHES):
+    init = strip_class.__init__
+    if set(getattr(strip_class, "__slots__", ())) != {*STRIP_CACHES, *_STRIP_VALUES}:
         return False  # not the Strip this was written for
-    divide = strip_class.divide
+    if init.__code__.co_varnames[:3] != ("self", "segments", "cell_length"):
+        return False
 
-    def divide_into_lean_pieces(self: Any, cuts: Iterable[int]) -> Sequence[Any]:
-        pieces: Sequence[Any] = divide(self, cuts)
-        for piece in pieces:
-            if piece is not self and piece._crop_cache is not KEEPS_NOTHING:
-                for name in STRIP_CACHES:
-                    setattr(piece, name, KEEPS_NOTHING)
-        return pieces
+    def __init__(self: Any, segments: Iterable[Any], cell_length: int | None = None) -> None:
+        self._segments = list(segments)
+        self._cell_length = cell_length
+        self._render_cache = None
+        self._link_ids = None
+        self._cell_count = None
 
-    setattr(strip_class, "divide", divide_into_lean_pieces)  # noqa: B010 (a method, replaced)
+    __init__.__doc__ = init.__doc__
+    for name, size in STRIP_CACHES.items():
+        slot = strip_class.__dict__[name]
+        lazy = KEEPS_NOTHING if name == "_divide_cache" else _CacheOnFirstUse(slot, size)
+        setattr(strip_class, name, lazy)
+    setattr(strip_class, "__init__", __init__)  # noqa: B010 (a method, replaced)
     return True
 
 
@@ -187,4 +208,53 @@ def _unfiltered_lines_not_copied() -> bool:
 
     apply_filter.__doc__ = strip_class.apply_filter.__doc__
     setattr(strip_class, "apply_filter", apply_filter)  # noqa: B010 (a method, replaced)
+    return True
+
+
+# Compositor._render_chops of Textual 8, whose loop _hidden_lines_not_cut repeats
+_RENDER_CHOPS_NAMES = (
+    "self", "crop", "is_rendered_line", "cuts", "chops", "renders", "intersection",
+    "region", "clip", "strips", "render_region", "y", "strip", "chops_line",
+    "final_cuts", "cut_strips", "get_chops_line", "cut",
+)  # fmt: skip
+
+
+def _hidden_lines_not_cut() -> bool:
+    """To draw an update, the compositor goes through the widgets from front to back
+    and cuts each of their lines into pieces where widgets meet, keeping a piece
+    only where nothing in front has one already. The lines of containers that their
+    children cover entirely (seven deep behind a chat line) were cut all the same,
+    for nothing. A line whose every piece would be hidden is now skipped before it
+    is cut; what is drawn is the same."""
+    original = Compositor._render_chops
+    if original.__code__.co_varnames != _RENDER_CHOPS_NAMES:
+        return False  # not the loop this repeats
+
+    def _render_chops(
+        self: Compositor, crop: Region, is_rendered_line: Callable[[int], bool]
+    ) -> Sequence[Mapping[int, Any]]:
+        cuts = self.cuts
+        chops: list[dict[int, Any]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        intersection = Region.intersection
+        for region, clip, strips in self._get_renders(crop):
+            render_region = intersection(region, clip)
+            render_x = render_region.x
+            first_cut, last_cut = render_region.column_span
+            for y, strip in zip(render_region.line_range, strips, strict=False):
+                if not is_rendered_line(y):
+                    continue
+                chops_line = chops[y]
+                final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+                get = chops_line.get
+                if all(get(cut) is not None for cut in final_cuts[:-1]):
+                    continue  # every piece would fall behind what is in front
+                pieces = strip.divide([cut - render_x for cut in final_cuts[1:]])
+                for cut, piece in zip(final_cuts, pieces, strict=False):
+                    if get(cut) is None:  # front to back: the first piece for a cut wins
+                        chops_line[cut] = piece
+        return chops
+
+    _render_chops.__doc__ = original.__doc__
+    _render_chops.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(Compositor, "_render_chops", _render_chops)  # noqa: B010 (a method, replaced)
     return True
