@@ -235,6 +235,15 @@ def pick_account() -> tuple[str, bool] | None:
 #: not to matter; a value set by the user wins.
 FRAME_RATE_CAP = "1000"
 
+#: Seconds a busy thread may hold the GIL while another waits for it (CPython's
+#: default: 0.005). Keys are read on the terminal driver's thread and frames
+#: written on Textual's, and each hop between a thread and the loop takes the GIL
+#: once or more. Right after a login with 5,000 contacts, the loop spends a second
+#: parsing the server's "offline" answers in 3 ms slices, back to back: a key then
+#: waited 40-150 ms to get from the terminal to the app (one filter key in twelve).
+#: At 1 ms it gets there within a few; the burst's CPU time measured the same.
+SWITCH_INTERVAL = 0.001
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TEXTUAL_FPS", FRAME_RATE_CAP)  # before Textual is imported
@@ -252,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"xmpptui: {error}", file=sys.stderr)
         return EXIT_USAGE
     heap.pause()  # until the roster is drawn: see xmpptui/heap.py
+    sys.setswitchinterval(SWITCH_INTERVAL)  # keys and frames cross threads: see above
     from xmpptui.store.logs import setup_logging
 
     try:

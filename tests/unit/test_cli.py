@@ -161,3 +161,22 @@ def test_the_command_line_pauses_the_collector_before_the_app(tmp_path: Path) ->
     )
     result = python(tmp_path, "-c", probe)
     assert result.stdout.strip().splitlines()[-1:] == ["paused"], result.stderr
+
+
+def test_the_command_line_shortens_the_gil_switch_interval(tmp_path: Path) -> None:
+    """The terminal's input thread and Textual's output thread wait at most
+    ``SWITCH_INTERVAL`` for the loop's thread to let go of the GIL (keys first)."""
+    probe = (
+        "import sys\n"
+        "from xmpptui import cli\n"
+        "async def fake_run_app(launch):\n"
+        "    print(sys.getswitchinterval())\n"
+        "    return 0\n"
+        "cli.run_app = fake_run_app\n"
+        "raise SystemExit(cli.main(['alice@example.org', '--password-command', 'true']))\n"
+    )
+    result = python(tmp_path, "-c", probe)
+    from xmpptui.cli import SWITCH_INTERVAL
+
+    assert SWITCH_INTERVAL < 0.005  # shorter than CPython's default
+    assert result.stdout.strip().splitlines()[-1:] == [str(SWITCH_INTERVAL)], result.stderr
