@@ -18,8 +18,10 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
 from textual.filter import ANSIToTruecolor, LineFilter
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
+from textual.widget import Widget
 from textual.widgets import Label
 
 from xmpptui.ui import textual_fixes
@@ -184,7 +186,7 @@ class Layered(App[None]):
 
 
 async def test_lines_hidden_behind_others_are_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "hidden-pieces" in textual_fixes.apply()
+    assert "shown-rows" in textual_fixes.apply()
     app = Layered()
     async with app.run_test(size=(30, 6)) as pilot:
         await pilot.pause()
@@ -212,3 +214,53 @@ async def test_lines_hidden_behind_others_are_not_cut(monkeypatch: pytest.Monkey
         ]  # the same segments: text and styles
         assert "in front" in drawn[0][0].text
         assert 0 < len(cut) < cut_by_textual  # the covered lines were not cut
+
+
+class Partly(App[None]):
+    CSS = "#outer { background: red; } #inner { width: 1fr; height: 2; background: blue; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="outer"):
+            yield Label("in front", id="inner")
+
+
+@pytest.mark.parametrize(
+    ("rows", "inner", "outer"),
+    [
+        (range(4), [(0, 2)], [(2, 2)]),  # the container: only its rows not covered
+        ((0, 3), [(0, 1)], [(3, 1)]),  # only the rows being updated, in runs
+        ((0, 1), [(0, 2)], []),  # covered entirely: the container draws nothing
+    ],
+)
+async def test_a_widget_draws_only_its_updated_rows_not_covered(
+    monkeypatch: pytest.MonkeyPatch,
+    rows: Sequence[int],
+    inner: list[tuple[int, int]],
+    outer: list[tuple[int, int]],
+) -> None:
+    assert "shown-rows" in textual_fixes.apply()
+    app = Partly()
+    async with app.run_test(size=(30, 6)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        ours = Compositor._render_chops
+        theirs = ours.__wrapped__  # type: ignore[attr-defined]
+        crop = Region(0, min(rows), 30, max(rows) - min(rows) + 1)
+        expected = theirs(compositor, crop, set(rows).__contains__)
+        drawn: dict[str | None, list[tuple[int, int]]] = {}
+        render_lines = Widget.render_lines
+
+        def spied(self: Widget, region: Region) -> list[Strip]:
+            drawn.setdefault(self.id, []).append((region.y, region.height))
+            return render_lines(self, region)
+
+        monkeypatch.setattr(Widget, "render_lines", spied)
+        chops = ours(compositor, crop, set(rows).__contains__)
+        assert drawn.get("inner", []) == inner
+        assert drawn.get("outer", []) == outer
+        assert None not in drawn  # the screen, behind the container, was not drawn
+        for y in rows:  # the same pieces, text and styles, as Textual's own
+            assert {x: list(s) for x, s in chops[y].items()} == {
+                x: list(s) for x, s in expected[y].items()
+            }
+        assert "in front" in chops[0][0].text

@@ -33,7 +33,7 @@ def apply() -> list[str]:
     if _applied is None:
         fixes = {
             "styles-cache": _unpin_styles_caches,
-            "hidden-pieces": _hidden_lines_not_cut,
+            "shown-rows": _only_shown_rows_drawn,
             "strip-caches": _strips_cache_on_first_use,
             "filter-copies": _unfiltered_lines_not_copied,
         }
@@ -157,7 +157,7 @@ def _strips_cache_on_first_use() -> bool:
     widgets meet (``Strip.divide``), most of them pieces of the blank lines of
     containers hidden behind their children, and Textual kept them (2,360 after the
     benchmark's burst). A line is cut again at each frame instead; that costs burst
-    CPU only where ``_hidden_lines_not_cut`` does not spare the hidden lines the
+    CPU only where ``_only_shown_rows_drawn`` does not spare the hidden lines the
     cutting (with both, burst CPU as before: 0.53 s)."""
     strip_class = strip_module.Strip
     init = strip_class.__init__
@@ -212,7 +212,7 @@ def _unfiltered_lines_not_copied() -> bool:
     return True
 
 
-# Compositor._render_chops of Textual 8, whose loop _hidden_lines_not_cut repeats
+# Compositor._render_chops of Textual 8, whose loop _only_shown_rows_drawn repeats
 _RENDER_CHOPS_NAMES = (
     "self", "crop", "is_rendered_line", "cuts", "chops", "renders", "intersection",
     "region", "clip", "strips", "render_region", "y", "strip", "chops_line",
@@ -220,13 +220,15 @@ _RENDER_CHOPS_NAMES = (
 )  # fmt: skip
 
 
-def _hidden_lines_not_cut() -> bool:
-    """To draw an update, the compositor goes through the widgets from front to back
-    and cuts each of their lines into pieces where widgets meet, keeping a piece
-    only where nothing in front has one already. The lines of containers that their
-    children cover entirely (seven deep behind a chat line) were cut all the same,
-    for nothing. A line whose every piece would be hidden is now skipped before it
-    is cut; what is drawn is the same."""
+def _only_shown_rows_drawn() -> bool:
+    """To draw an update, the compositor goes through the widgets from front to back,
+    has each one that overlaps the changed area draw itself, and cuts their lines
+    into pieces where widgets meet, keeping a piece only where nothing in front has
+    one already. Each widget drew all its lines, however few had changed: for a
+    key's echo in the composer (3 rows), the chat tabs and the four containers
+    behind them drew 190 lines, only to throw them away. Now a widget draws only
+    the rows that are both being updated and not yet covered by what is in front
+    (rows it did not draw stay due in its own cache); what is drawn is the same."""
     original = Compositor._render_chops
     if original.__code__.co_varnames != _RENDER_CHOPS_NAMES:
         return False  # not the loop this repeats
@@ -237,25 +239,49 @@ def _hidden_lines_not_cut() -> bool:
         cuts = self.cuts
         chops: list[dict[int, Any]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
         intersection = Region.intersection
-        for region, clip, strips in self._get_renders(crop):
+        crop_overlaps, top, bottom = crop.overlaps, crop.y, crop.bottom
+        for widget, (region, clip) in list(self.visible_widgets.items()):
+            if not crop_overlaps(clip):
+                continue
             render_region = intersection(region, clip)
             render_x = render_region.x
             first_cut, last_cut = render_region.column_span
-            for y, strip in zip(render_region.line_range, strips, strict=False):
+            wanted: list[tuple[int, list[int]]] = []  # rows to draw, with their cuts
+            for y in range(max(render_region.y, top), min(render_region.bottom, bottom)):
                 if not is_rendered_line(y):
                     continue
-                chops_line = chops[y]
                 final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
-                get = chops_line.get
+                get = chops[y].get
                 if all(get(cut) is not None for cut in final_cuts[:-1]):
                     continue  # every piece would fall behind what is in front
-                pieces = strip.divide([cut - render_x for cut in final_cuts[1:]])
-                for cut, piece in zip(final_cuts, pieces, strict=False):
-                    if get(cut) is None:  # front to back: the first piece for a cut wins
-                        chops_line[cut] = piece
+                wanted.append((y, final_cuts))
+            for run in _runs(wanted):
+                first_y = run[0][0]
+                strips = widget.render_lines(
+                    Region(render_x - region.x, first_y - region.y, render_region.width, len(run))
+                )
+                for (y, final_cuts), strip in zip(run, strips, strict=False):
+                    chops_line = chops[y]
+                    get = chops_line.get
+                    pieces = strip.divide([cut - render_x for cut in final_cuts[1:]])
+                    for cut, piece in zip(final_cuts, pieces, strict=False):
+                        if get(cut) is None:  # front to back: the first piece for a cut wins
+                            chops_line[cut] = piece
         return chops
 
     _render_chops.__doc__ = original.__doc__
     _render_chops.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(Compositor, "_render_chops", _render_chops)  # noqa: B010 (a method, replaced)
     return True
+
+
+def _runs(rows: list[tuple[int, list[int]]]) -> Iterable[list[tuple[int, list[int]]]]:
+    """``rows`` (in order) in runs of consecutive row numbers."""
+    run: list[tuple[int, list[int]]] = []
+    for row in rows:
+        if run and row[0] != run[-1][0] + 1:
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run
