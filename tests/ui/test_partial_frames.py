@@ -4,6 +4,7 @@ draw only the rows that changed and are not covered; this holds them to it.)"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -86,18 +87,24 @@ def whole_frame(app: XmppTuiApp) -> list[str]:
     return terminal.lines()
 
 
-async def settled(app: XmppTuiApp, pilot: Any, terminal: Terminal, step: str) -> None:
-    """Wait for the frames of ``step``, then compare the terminal with a whole frame."""
-    await pilot.pause()
-    await pilot.pause(0.3)  # paced redraws (a stream's frame, the roster's) are due by then
-    await pilot.pause()
-    expected = whole_frame(app)
-    stale = [
+def stale_rows(app: XmppTuiApp, terminal: Terminal) -> list[str]:
+    """The rows where the terminal differs from a whole new frame."""
+    return [
         f"row {y}: shown {got!r}, whole frame {want!r}"
-        for y, (got, want) in enumerate(zip(terminal.lines(), expected, strict=True))
+        for y, (got, want) in enumerate(zip(terminal.lines(), whole_frame(app), strict=True))
         if got != want
     ]
-    assert not stale, f"after {step}:\n" + "\n".join(stale)
+
+
+async def settled(app: XmppTuiApp, pilot: Any, terminal: Terminal, step: str) -> None:
+    """Wait until the terminal shows what a whole new frame would (paced redraws, of a
+    stream or of the roster, come a few frames later); fail with the rows left stale."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    while stale := stale_rows(app, terminal):
+        if loop.time() > deadline:
+            raise AssertionError(f"after {step}:\n" + "\n".join(stale))
+        await pilot.pause(0.02)
 
 
 @pytest.mark.parametrize("fixed", [True, False], ids=["ours", "textuals"])
