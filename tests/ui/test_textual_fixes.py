@@ -1,7 +1,7 @@
 """The Textual work-arounds: removed widgets are let go (Textual issue #6665), the
 mended method answers as Textual's own did, drawn lines make their caches only
-when asked for one and keep no divisions, and a line that a filter leaves as it
-is is not copied."""
+when asked for one and keep no divisions, a line that a filter leaves as it is is
+not copied, and an update draws only the rows that change and are not covered."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Work-arounds for Textual leaks that a chat client running for weeks would hit,
-and for the memory Textual's drawn lines take.
+for the memory Textual's drawn lines take, and for the lines it drew only to hide
+them behind others.
 
 ``apply()`` is called when an app is created; it is idempotent, and each fix steps
 aside when the Textual it finds no longer has the fault. The footer's leak (Textual
