@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from tests.ui.fake import Rig, log_text, roster_labels, wait_for
 from tests.ui.test_main_screen import BOB, CAROL, SIZE, incoming, online
 from xmpptui.models import Contact, Show
@@ -10,6 +12,7 @@ from xmpptui.ui.screens.confirm import ConfirmScreen
 from xmpptui.ui.screens.contact import ContactScreen
 from xmpptui.ui.screens.prompt import RequestScreen, TextPromptScreen
 from xmpptui.ui.widgets.roster import RosterView
+from xmpptui.ui.widgets.roster_pane import RosterFilter
 from xmpptui.xmpp import events as ev
 
 DAN = "dan@example.net"
@@ -168,3 +171,26 @@ async def test_help_lists_roster_keys() -> None:
         await pilot.press(*"/help", "enter")
         await wait_for(pilot, lambda: "Roster:" in log_text(rig.app))
         assert "n,plus Add" in log_text(rig.app) and "i Details" in log_text(rig.app)
+
+
+async def test_letters_typed_right_after_f_filter_and_act_on_nothing() -> None:
+    """A fast typist (or a paste) sends "fbad" before the filter box has the focus: the
+    letters filter the roster; none reaches the roster's own keys (b: block, a: accept,
+    d: deny the request under the cursor)."""
+    rig = Rig()
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await online(rig, pilot)
+        rig.session.emit(ev.SubscriptionRequested(DAN, nick="Dan"))
+        await wait_for(pilot, lambda: DAN in rig.app.main.roster.requests())
+        await pilot.press("ctrl+r")
+        cursor_to(rig, DAN)
+        for char in "fbad":  # as the terminal driver posts them: queued before any is handled
+            rig.app.post_message(events.Key(char, char))
+        box = rig.app.main.query_one(RosterFilter)
+        await wait_for(pilot, lambda: box.value == "bad" and box.has_focus)
+        await pilot.pause()
+        assert rig.app.main.roster.model.filter == "bad"
+        assert rig.session.accepted == [] and rig.session.denied == []
+        assert not isinstance(rig.app.screen, ConfirmScreen)  # no "Block Dan?" either
+        await pilot.press("x")  # once the box has the focus, keys go to it as before
+        await wait_for(pilot, lambda: box.value == "badx")  # added: the letters stay

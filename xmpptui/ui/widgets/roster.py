@@ -85,7 +85,8 @@ class RosterView(ScrollView, can_focus=True):
         Binding("pagedown", "cursor_page(1)", "Page down", show=False, id="roster.page_down"),
         Binding("enter", "select", "Open", show=False, id="roster.select"),
         Binding("space", "fold", "Fold", show=False, id="roster.fold"),
-        Binding("f,ctrl+f", "filter", "Filter", id="roster.filter"),
+        # priority: the app runs it before it hands the next key on (``_keys_to_filter``)
+        Binding("f,ctrl+f", "filter", "Filter", id="roster.filter", priority=True),
         Binding("i", "details", "Details", id="roster.details"),
         Binding("a", "act('accept')", "Accept", id="roster.accept"),
         Binding("d", "act('deny')", "Deny", id="roster.deny"),
@@ -132,6 +133,14 @@ class RosterView(ScrollView, can_focus=True):
 
     class FilterRequested(Message):
         """``f``: the enclosing ``RosterPane`` opens its filter box."""
+
+    class FilterTyped(Message):
+        """``text`` was typed after ``f`` but before the filter box had the focus: it
+        belongs in the box (for ``RosterPane``)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     ACTIONS_ON = {
         "accept": ("request",), "deny": ("request",), "block": ("request", "contact"),
@@ -408,8 +417,24 @@ class RosterView(ScrollView, can_focus=True):
                 self._cursor_key = f"group:{row.group}"
             self.toggle_group(row.group)
 
+    _keys_to_filter = False
+    """Set by ``f`` until the roster loses the focus to the filter box: letters typed
+    meanwhile (queued behind ``f``, as a fast typist or a paste sends them) go to the
+    box. Before, they reached the roster's own keys: "fanny" accepted the friend
+    request under the cursor (``a``) and asked to block it (``b``)."""
+
     def action_filter(self) -> None:
+        self._keys_to_filter = True
         self.post_message(self.FilterRequested())
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._keys_to_filter and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()  # neither a binding nor a scroll key
+            self.post_message(self.FilterTyped(event.character))
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self._keys_to_filter = False
 
     def action_details(self) -> None:
         if jid := self.selected_jid:

@@ -65,7 +65,14 @@ class RosterPane(Vertical):
         self._roster_id = roster_id
 
     def compose(self) -> ComposeResult:
-        yield RosterFilter(placeholder="Filter: name or JID", id="roster-filter", compact=True)
+        # Not selected on focus: letters typed before the box had the focus are in it by
+        # then (``RosterView.FilterTyped``), and a kept filter reopens to be edited.
+        yield RosterFilter(
+            placeholder="Filter: name or JID",
+            id="roster-filter",
+            compact=True,
+            select_on_focus=False,
+        )
         yield RosterView(id=self._roster_id)
 
     @property
@@ -95,6 +102,12 @@ class RosterPane(Vertical):
     def on_roster_view_filter_requested(self, event: RosterView.FilterRequested) -> None:
         event.stop()
         self.open_filter()
+
+    def on_roster_view_filter_typed(self, event: RosterView.FilterTyped) -> None:
+        event.stop()
+        if not self.has_class("-filtering"):
+            self.open_filter()
+        self.filter_input.insert_text_at_cursor(event.text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input is self.filter_input:
