@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.cells import get_character_cell_size
 from textual._compositor import Compositor, LayoutUpdate
 
-from tests.ui.fake import Rig, wait_for
+from tests.ui.fake import ACCOUNT, FakePasswords, Rig, wait_for
 from tests.ui.test_main_screen import BOB, CAROL, SIZE, incoming, online
 from xmpptui.app import XmppTuiApp
-from xmpptui.models import Show
+from xmpptui.models import ChatMessage, Show
+from xmpptui.store.history import AsyncHistory
 from xmpptui.ui import textual_fixes
 from xmpptui.xmpp import events as ev
 
@@ -141,3 +145,39 @@ async def test_partial_updates_add_up_to_the_whole_screen(
         await settled(rig.app, pilot, terminal, "another tab")
         await rig.app.main.open_conversation(BOB)
         await settled(rig.app, pilot, terminal, "back to the first tab")
+
+
+@pytest.fixture
+async def history(tmp_path: Path) -> AsyncIterator[AsyncHistory]:
+    history = AsyncHistory(tmp_path / "history.sqlite3")
+    await history.open()
+    yield history
+    await history.close()
+
+
+async def test_restored_tabs_filled_from_history_are_drawn_whole(history: AsyncHistory) -> None:
+    """Last run's tabs come back in the background; ``/msg`` to one of them shows its
+    history and the new message: every row of it reaches the terminal."""
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    old = [
+        ChatMessage(
+            f"h{n}", BOB, BOB if n % 3 else ACCOUNT, f"old line {n} " + "word " * (n % 25),
+            start + timedelta(minutes=n), outgoing=not n % 3,
+        )
+        for n in range(60)
+    ]  # fmt: skip
+    await history.add_many(ACCOUNT, old)
+    await history.save_open_tabs(ACCOUNT, [BOB, CAROL])
+    rig = Rig(FakePasswords())
+    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    async with rig.app.run_test(size=SIZE) as pilot:
+        terminal = watch(rig.app)
+        await online(rig, pilot)
+        await wait_for(pilot, lambda: rig.app.main.tabs.has_peer(BOB))
+        await settled(rig.app, pilot, terminal, "login with restored tabs")
+        await pilot.press(*f"/msg {BOB} a new line", "enter")
+        await wait_for(pilot, lambda: "a new line" in "".join(terminal.lines()))
+        await settled(rig.app, pilot, terminal, "/msg to a restored tab")
+        rig.session.emit(incoming("and an answer", msg_id="r1"))
+        await wait_for(pilot, lambda: "and an answer" in "".join(terminal.lines()))
+        await settled(rig.app, pilot, terminal, "the answer")
