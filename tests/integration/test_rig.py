@@ -417,3 +417,31 @@ def test_a_closed_terminal_stops_everything_the_demo_started(tmp_path: Path) -> 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     assert processes_mentioning(str(state)) == []
+
+
+def test_a_second_demo_on_the_same_state_says_so_in_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two demos on one ``.demo`` would run two Prosodys on one data directory (the
+    second died with a page of Prosody's log); the second waits, then says why."""
+    from xmpptui.devtools import demo
+
+    state = tmp_path / ".demo"
+    state.mkdir()
+    held = demo.claim_state(state, wait=0)
+    assert held is not None
+    try:
+        monkeypatch.setattr(demo, "OTHER_DEMO_WAIT", 0.3)
+        assert demo.main(["--state-dir", str(state), "--fresh"]) == 1
+        out, err = capsys.readouterr()
+        assert "waiting for the demo running in" in out
+        assert err.strip() == (
+            f"xmpptui demo: another demo is running in {state}; quit it first,"
+            " or give this one --state-dir DIR."
+        )
+        assert (state / demo.LOCK_FILE).exists()  # --fresh left the running demo's state
+    finally:
+        os.close(held)
+    again = demo.claim_state(state, wait=0)  # the first one stopped: the next one starts
+    assert again is not None
+    os.close(again)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import secrets
 import shlex
@@ -189,19 +190,61 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+LOCK_FILE = "demo.lock"
+#: Seconds a new demo waits for one still running in the same state directory (one
+#: whose terminal was just closed needs a moment to stop its Prosody and peers).
+OTHER_DEMO_WAIT = 15.0
+
+
+def claim_state(state: Path, wait: float | None = None) -> int | None:
+    """Lock ``state`` for this demo (one Prosody per data directory: a second one
+    fails at start-up with a page of Prosody's log). Waits up to ``wait`` seconds
+    for a demo still running there to stop; the open lock file, or ``None``."""
+    fd = os.open(state / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + (OTHER_DEMO_WAIT if wait is None else wait)
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd  # held until this process exits
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            if not told:
+                print(f"xmpptui demo: waiting for the demo running in {state} to stop…", flush=True)
+                told = True
+            time.sleep(0.1)  # polling a lock another process holds, with a deadline
+
+
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     """SIGTERM, or SIGHUP (the terminal or tmux window closed): exit through the
     ``finally`` that stops Prosody and the peers (they run in sessions of their own,
-    so nothing else would; the next demo then found Prosody still running)."""
+    so nothing else would; the next demo then found Prosody still running). A closed
+    terminal sends SIGHUP more than once: later ones are ignored, or they would cut
+    that ``finally`` short and leave Prosody and the peers running all the same."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     state: Path = args.state_dir.resolve()
-    if args.fresh:
-        shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True, exist_ok=True)
+    if claim_state(state) is None:
+        print(
+            f"xmpptui demo: another demo is running in {state}; quit it first,"
+            " or give this one --state-dir DIR.",
+            file=sys.stderr,
+        )
+        return 1
+    if args.fresh:  # everything but the lock this demo holds
+        for child in state.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            elif child.name != LOCK_FILE:
+                child.unlink(missing_ok=True)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
     server = ProsodyServer(state / "prosody")
