@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from xmpptui.app import XmppTuiApp
 from xmpptui.devtools.scripted import FixedPasswords, ScriptedSession
 from xmpptui.models import Contact
+from xmpptui.store.history import AsyncHistory
 from xmpptui.xmpp import events as ev
 
 ACCOUNT = "alice@example.org"
@@ -35,10 +36,12 @@ class FakePasswords(FixedPasswords):
 class Rig:
     """One app under test with the sessions it created."""
 
-    def __init__(self, passwords: FakePasswords | None = None) -> None:
+    def __init__(
+        self, passwords: FakePasswords | None = None, *, history: AsyncHistory | None = None
+    ) -> None:
         self.sessions: list[FakeSession] = []
         self.passwords = passwords or FakePasswords()
-        self.app = XmppTuiApp(ACCOUNT, self._make, self.passwords)
+        self.app = XmppTuiApp(ACCOUNT, self._make, self.passwords, history=history)
 
     def _make(self, password: str) -> FakeSession:
         session = FakeSession(password=password)

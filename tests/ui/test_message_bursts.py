@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,20 +23,6 @@ def message(n: int, peer: str = BOB, msg_id: str | None = None) -> ev.MessageRec
     return ev.MessageReceived(ChatMessage(msg_id or f"{peer}-{n}", peer, peer, body, when, False))
 
 
-@pytest.fixture
-async def history(tmp_path: Path) -> AsyncIterator[AsyncHistory]:
-    history = AsyncHistory(tmp_path / "history.sqlite3")
-    await history.open()
-    yield history
-    await history.close()
-
-
-def app_with(history: AsyncHistory) -> Rig:
-    rig = Rig(FakePasswords())
-    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
-    return rig
-
-
 def bodies(rig: Rig, peer: str) -> list[str]:
     view = rig.app.main.tabs.log_for(peer)
     return [m.body for m in view.messages] if view is not None else []
@@ -48,7 +32,7 @@ async def test_a_burst_into_the_open_tab_is_stored_shown_in_order_once_and_read(
     history: AsyncHistory,
 ) -> None:
     await history.add_many(ACCOUNT, [message(5).message])  # known before: not shown twice
-    rig = app_with(history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         await online(rig, pilot)
         await rig.app.main.open_conversation(BOB)
@@ -76,7 +60,7 @@ async def test_a_burst_into_the_open_tab_is_stored_shown_in_order_once_and_read(
 async def test_a_burst_into_a_background_tab_counts_unread_and_toasts_once(
     history: AsyncHistory,
 ) -> None:
-    rig = app_with(history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         await online(rig, pilot)
         rig.session.emit(*(message(n) for n in range(1, 301)))
@@ -90,7 +74,7 @@ async def test_a_burst_into_a_background_tab_counts_unread_and_toasts_once(
 async def test_held_messages_get_one_summary_toast_unless_the_tab_was_opened(
     history: AsyncHistory,
 ) -> None:
-    rig = app_with(history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         await online(rig, pilot)
         rig.session.emit(message(1))
@@ -126,7 +110,7 @@ async def test_a_run_that_cannot_be_stored_at_once_is_stored_one_by_one(
 
     monkeypatch.setattr(history, "add_many", failing_many)
     monkeypatch.setattr(history, "add", add_one)
-    rig = app_with(history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         await online(rig, pilot)
         await rig.app.main.open_conversation(BOB)
@@ -142,7 +126,7 @@ async def test_an_open_tab_keeps_the_newest_and_scrolling_up_brings_back_the_res
     history: AsyncHistory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("xmpptui.app.KEPT_IN_TAB", 50)
-    rig = app_with(history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         await online(rig, pilot)
         await rig.app.main.open_conversation(BOB)

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.cells import get_character_cell_size
 from textual._compositor import Compositor, LayoutUpdate
 
-from tests.ui.fake import ACCOUNT, FakePasswords, Rig, wait_for
+from tests.ui.fake import ACCOUNT, Rig, wait_for
 from tests.ui.test_main_screen import BOB, CAROL, SIZE, incoming, online
 from xmpptui.app import XmppTuiApp
 from xmpptui.models import ChatMessage, Show
@@ -147,14 +145,6 @@ async def test_partial_updates_add_up_to_the_whole_screen(
         await settled(rig.app, pilot, terminal, "back to the first tab")
 
 
-@pytest.fixture
-async def history(tmp_path: Path) -> AsyncIterator[AsyncHistory]:
-    history = AsyncHistory(tmp_path / "history.sqlite3")
-    await history.open()
-    yield history
-    await history.close()
-
-
 async def test_restored_tabs_filled_from_history_are_drawn_whole(history: AsyncHistory) -> None:
     """Last run's tabs come back in the background; ``/msg`` to one of them shows its
     history and the new message: every row of it reaches the terminal."""
@@ -168,8 +158,7 @@ async def test_restored_tabs_filled_from_history_are_drawn_whole(history: AsyncH
     ]  # fmt: skip
     await history.add_many(ACCOUNT, old)
     await history.save_open_tabs(ACCOUNT, [BOB, CAROL])
-    rig = Rig(FakePasswords())
-    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    rig = Rig(history=history)
     async with rig.app.run_test(size=SIZE) as pilot:
         terminal = watch(rig.app)
         await online(rig, pilot)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.ui.fake import ACCOUNT, FakePasswords, Rig, log_text, wait_for
+from tests.ui.fake import ACCOUNT, Rig, log_text, wait_for
 from tests.ui.test_main_screen import BOB, SIZE, online
-from xmpptui.app import XmppTuiApp
 from xmpptui.models import ChatMessage
 from xmpptui.store.history import AsyncHistory
 from xmpptui.ui.screens.search import SearchScreen
@@ -25,8 +24,7 @@ async def test_search_finds_an_old_message_and_jumps_to_it(tmp_path: Path) -> No
         "needle-id", BOB, BOB, "the [b]haystack[/b] needle", old[3].timestamp, False
     )
     await history.add_many(ACCOUNT, old)
-    rig = Rig(FakePasswords())
-    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    rig = Rig(history=history)
     try:
         async with rig.app.run_test(size=SIZE) as pilot:
             await online(rig, pilot)
@@ -49,8 +47,7 @@ async def test_restored_tabs_get_names_and_read_messages_stay_read(tmp_path: Pat
     history = AsyncHistory(tmp_path / "history.sqlite3")
     await history.open()
     await history.save_open_tabs(ACCOUNT, [BOB])
-    rig = Rig(FakePasswords())
-    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    rig = Rig(history=history)
     try:
         async with rig.app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: rig.app.main.tabs.has_peer(BOB))
@@ -76,8 +73,7 @@ async def test_restored_messages_get_the_contact_name_once_the_roster_came(
     await history.save_open_tabs(ACCOUNT, [BOB])
     then = datetime.now(UTC) - timedelta(minutes=5)
     await history.add_many(ACCOUNT, [ChatMessage("old1", BOB, BOB, "stored hello", then, False)])
-    rig = Rig(FakePasswords())
-    rig.app = XmppTuiApp(ACCOUNT, rig._make, rig.passwords, history=history)
+    rig = Rig(history=history)
     try:
         async with rig.app.run_test(size=SIZE) as pilot:
             # The tab is restored from the history off the loop: wait for it, then its text.
