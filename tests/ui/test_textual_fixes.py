@@ -216,12 +216,10 @@ async def test_lines_hidden_behind_others_are_not_cut(monkeypatch: pytest.Monkey
         assert 0 < len(cut) < cut_by_textual  # the covered lines were not cut
 
 
-class Partly(App[None]):
-    CSS = "#outer { background: red; } #inner { width: 1fr; height: 2; background: blue; }"
+class Partly(Layered):
+    """``Layered`` with the label covering only the container's first two rows."""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="outer"):
-            yield Label("in front", id="inner")
+    CSS = "#outer { background: red; } #inner { width: 1fr; height: 2; background: blue; }"
 
 
 @pytest.mark.parametrize(
